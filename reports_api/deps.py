@@ -1,0 +1,100 @@
+"""Request dependencies: settings, database sessions and the authenticated principal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from reports_pipeline.errors import EntitlementDenied, Forbidden, Unauthenticated
+from reports_pipeline.settings import Settings
+from reports_pipeline.store import repository
+from reports_pipeline.store.db import session_factory
+from reports_pipeline.store.models import Organization, utcnow
+
+BASE_ENTITLEMENT = "enterprise_reporting"
+_LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(settings: Annotated[Settings, Depends(get_app_settings)]) -> Iterator[Session]:
+    session = session_factory(settings.database_url)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: a credential of one organisation, with its permissions."""
+
+    credential_id: str
+    organization: Organization
+    permissions: frozenset[str]
+
+    @property
+    def organization_id(self) -> str:
+        return self.organization.id
+
+    def require_entitlement(self, key: str) -> None:
+        if key not in self.organization.entitlements:
+            raise EntitlementDenied(
+                f"your organisation lacks the {key} entitlement; contact your account team to enable it",
+                details={"entitlement": key},
+            )
+
+
+def get_principal(request: Request, session: SessionDep) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        raise Unauthenticated("missing Authorization header; send 'Authorization: Bearer <api key>'")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("malformed Authorization header; expected 'Bearer <api key>'")
+    credential = repository.find_credential(session, token.strip())
+    if credential is None:
+        raise Unauthenticated("the API key or session token is invalid, expired or revoked")
+    now = utcnow()
+    if credential.last_used_at is None or now - credential.last_used_at > _LAST_USED_RESOLUTION:
+        credential.last_used_at = now
+    request.state.organization_id = credential.organization_id
+    return Principal(
+        credential_id=credential.id,
+        organization=credential.organization,
+        permissions=frozenset(credential.permissions),
+    )
+
+
+def require(permission: str) -> Callable[..., Principal]:
+    """Return a dependency that authenticates the caller and checks one permission."""
+
+    def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if permission not in principal.permissions:
+            raise Forbidden(
+                f"this credential lacks the {permission} permission",
+                details={"permission": permission},
+            )
+        principal.require_entitlement(BASE_ENTITLEMENT)
+        return principal
+
+    return dependency
+
+
+Reader = Annotated[Principal, Depends(require("analytics:read"))]

@@ -1,0 +1,106 @@
+"""Request and response models of the runs and artifacts surface."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Format = Literal["json", "csv", "pdf", "pdf_branded", "xlsx"]
+RunStatus = Literal["queued", "running", "ready", "failed", "expired"]
+
+
+class RenderOptions(BaseModel):
+    """Branded-PDF options: cover title, subtitle, organisation name and logo."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, max_length=200)
+    subtitle: str | None = Field(default=None, max_length=300)
+    organization_name: str | None = Field(default=None, max_length=200)
+    logo_url: str | None = Field(default=None, max_length=2000)
+
+
+class RunCreate(BaseModel):
+    """A request to run one catalogue report or saved report."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    report_id: str | None = Field(default=None, max_length=120, examples=["ciso.alerts_by_severity"])
+    saved_report_id: str | None = Field(default=None, max_length=40)
+    formats: list[Format] = Field(default=["json"], min_length=1, max_length=5)
+    params: dict[str, Any] = Field(default_factory=dict, examples=[{"period": "30d"}])
+    render_options: RenderOptions | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> RunCreate:
+        if (self.report_id is None) == (self.saved_report_id is None):
+            raise ValueError("give exactly one of report_id and saved_report_id")
+        if len(set(self.formats)) != len(self.formats):
+            raise ValueError("formats must not repeat a format")
+        return self
+
+
+class RunError(BaseModel):
+    code: str
+    message: str
+
+
+class RunPublic(BaseModel):
+    run_id: str
+    organization_id: str
+    report_id: str
+    saved_report_id: str | None = None
+    schedule_id: str | None = None
+    status: RunStatus
+    trigger: Literal["api", "schedule"]
+    formats: list[str]
+    params: dict[str, Any]
+    timezone: str
+    period_start: datetime | None = None
+    period_end: datetime | None = None
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    row_count: int | None = None
+    truncated: bool = False
+    error: RunError | None = None
+    dagster_run_id: str | None = None
+
+
+class ArtifactPublic(BaseModel):
+    format: str
+    url: str
+    size_bytes: int
+    sha256: str
+    content_type: str
+
+
+class ResultPreview(BaseModel):
+    columns: list[str]
+    rows: list[list[Any]]
+    preview_truncated: bool
+
+
+class RunResult(BaseModel):
+    """A run with its preview (first 100 rows) and downloadable artifacts."""
+
+    run: RunPublic
+    result_preview: ResultPreview | None = None
+    artifacts: list[ArtifactPublic] = Field(default_factory=list)
+
+
+class RunPage(BaseModel):
+    items: list[RunPublic]
+    next_cursor: str | None = None
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorBody

@@ -1,0 +1,1 @@
+"""The report catalogue: curated, parameterised report definitions per persona."""

@@ -1,0 +1,90 @@
+"""Loads the catalogue from the YAML files beside this module and checks every definition."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import yaml
+
+from reports_pipeline.catalogue.model import ReportDefinition, ReportParamSpec
+from reports_pipeline.errors import ReportsError
+from reports_pipeline.semantic.whitelist import check_definition
+
+DEFINITIONS_DIR = Path(__file__).parent / "definitions"
+
+_PERIOD_BOUNDS = (
+    ReportParamSpec(
+        name="period_start",
+        type="timestamp",
+        label="Period start",
+        description="Start of the period (ISO 8601 date or timestamp); replaces period.",
+    ),
+    ReportParamSpec(
+        name="period_end",
+        type="timestamp",
+        label="Period end",
+        description="End of the period, inclusive (a date alone covers the whole day).",
+    ),
+    ReportParamSpec(
+        name="timezone",
+        type="timezone",
+        label="Time zone",
+        description="IANA time zone for periods and time buckets.",
+        default="UTC",
+    ),
+)
+
+
+class CatalogueError(Exception):
+    """A catalogue file holds a definition that does not load; start-up must stop."""
+
+
+def _with_period_bounds(raw: dict[str, Any]) -> dict[str, Any]:
+    params = list(raw.get("params") or [])
+    names = {p.get("name") for p in params}
+    if "period" in names:
+        params += [spec.model_dump() for spec in _PERIOD_BOUNDS if spec.name not in names]
+    return {**raw, "params": params or None}
+
+
+def load_file(path: Path) -> list[ReportDefinition]:
+    """Parse and check every definition in one YAML file."""
+    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if not isinstance(entries, list):
+        raise CatalogueError(f"{path.name}: expected a list of report definitions")
+    definitions = []
+    for position, raw in enumerate(entries):
+        report_id = raw.get("id", f"entry {position}") if isinstance(raw, dict) else f"entry {position}"
+        try:
+            definition = ReportDefinition.model_validate(_with_period_bounds(raw))
+            check_definition(definition)
+        except pydantic.ValidationError as exc:
+            first = exc.errors()[0]
+            location = ".".join(str(part) for part in first["loc"])
+            raise CatalogueError(
+                f"{path.name}: report {report_id}: field {location}: {first['msg']}"
+            ) from exc
+        except ReportsError as exc:
+            raise CatalogueError(f"{path.name}: report {report_id}: {exc.message}") from exc
+        definitions.append(definition)
+    return definitions
+
+
+def load_catalogue(directory: Path = DEFINITIONS_DIR) -> dict[str, ReportDefinition]:
+    """Load every `*.yaml` file in `directory`; raise `CatalogueError` on the first problem."""
+    catalogue: dict[str, ReportDefinition] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        for definition in load_file(path):
+            if definition.id in catalogue:
+                raise CatalogueError(f"{path.name}: report {definition.id} is defined twice")
+            catalogue[definition.id] = definition
+    return catalogue
+
+
+@lru_cache(maxsize=1)
+def get_catalogue() -> dict[str, ReportDefinition]:
+    """Return the process-wide catalogue, loaded once."""
+    return load_catalogue()

@@ -1,0 +1,36 @@
+"""The report job, and the one-op job that measures a bare Dagster run."""
+
+from __future__ import annotations
+
+from dagster import in_process_executor, job
+
+from reports_pipeline.orchestration import tags
+from reports_pipeline.orchestration.ops import (
+    compile_report,
+    execute_query,
+    ping,
+    record_failure,
+    record_outcome,
+    render_artifact,
+)
+
+
+@job(
+    name=tags.REPORT_JOB,
+    executor_def=in_process_executor,
+    hooks={record_failure},
+    description="Compile, execute and render one report run, then record its outcome.",
+)
+def report_run_job() -> None:
+    executed, formats = execute_query(compile_report())
+    artifacts = formats.map(lambda format_key: render_artifact(executed, format_key))
+    record_outcome(executed, artifacts.collect())
+
+
+@job(
+    name=tags.HEALTH_CHECK_JOB,
+    executor_def=in_process_executor,
+    description="One op that does nothing: checks the run launcher and sets the latency floor.",
+)
+def health_check_job() -> None:
+    ping()

@@ -1,0 +1,200 @@
+"""The report run's stages as plain functions, called by the Dagster ops.
+
+Each function takes and returns plain data, so the same code runs under Dagster, in tests and
+in benchmarks. The order of the stages is written once, in the report job's graph.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from reports_pipeline.catalogue.model import ReportDefinition
+from reports_pipeline.compile import CompiledQuery, compile_report
+from reports_pipeline.errors import CompileError, ReportsError
+from reports_pipeline.params import resolve_params
+from reports_pipeline.render import CONTENT_TYPES, EXTENSIONS, renderer_for
+from reports_pipeline.render.context import ColumnMeta, RenderContext
+from reports_pipeline.settings import get_settings
+from reports_pipeline.store import repository
+
+logger = logging.getLogger(__name__)
+
+RESULT_FILE = "result.arrow"
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Everything the later stages need, fixed at compile time."""
+
+    run_id: str
+    organization_id: str
+    report_id: str
+    definition: ReportDefinition
+    query: CompiledQuery
+    formats: tuple[str, ...]
+    render_options: dict[str, Any]
+
+    @property
+    def run_dir(self) -> Path:
+        """Directory of the run's files, relative to the artifact root."""
+        return Path(self.organization_id) / self.run_id
+
+
+@dataclass(frozen=True)
+class ExecutedResult:
+    row_count: int
+    truncated: bool
+    result_path: str
+    """Arrow IPC file of the rows, relative to the artifact root."""
+
+
+def prepare_run(session: Session, run_id: str, *, dagster_run_id: str | None) -> RunPlan:
+    """Mark the run as running and compile its query; fail closed on an unknown organisation."""
+    run = repository.mark_running(session, run_id, dagster_run_id)
+    organization = repository.get_organization(session, run.organization_id)
+    if organization is None:
+        raise CompileError(f"run {run_id} names organisation {run.organization_id}, which does not exist")
+    definition = ReportDefinition.model_validate(run.definition)
+    resolved = resolve_params(definition, dict(run.params), now=run.created_at)
+    query = compile_report(
+        definition,
+        organization_id=organization.id,
+        period=resolved.period,
+        timezone=resolved.timezone,
+        extra_filters=resolved.filters,
+        row_cap=get_settings().row_cap,
+    )
+    return RunPlan(
+        run_id=run.id,
+        organization_id=organization.id,
+        report_id=run.report_id,
+        definition=definition,
+        query=query,
+        formats=tuple(run.formats),
+        render_options=dict(run.render_options or {}),
+    )
+
+
+def execute_plan(plan: RunPlan, warehouse: Path, artifact_root: Path) -> ExecutedResult:
+    """Run the query and keep its rows as an Arrow file for the renderers."""
+    from reports_pipeline.execute import run_query, write_arrow
+
+    result = run_query(warehouse, plan.query)
+    relative = plan.run_dir / RESULT_FILE
+    write_arrow(result.table, artifact_root / relative)
+    return ExecutedResult(
+        row_count=result.table.num_rows, truncated=result.truncated, result_path=str(relative)
+    )
+
+
+def _render_context(plan: RunPlan, result: ExecutedResult) -> RenderContext:
+    period = plan.query.period
+    return RenderContext(
+        run_id=plan.run_id,
+        organization_id=plan.organization_id,
+        report_id=plan.report_id,
+        report_title=plan.definition.title,
+        report_version=plan.definition.version,
+        columns=tuple(
+            ColumnMeta(c.name, c.label, c.type, c.unit, c.format) for c in plan.query.columns
+        ),
+        timezone=plan.query.timezone,
+        period_start=period.start if period else None,
+        period_end=period.end if period else None,
+        period_label=period.label if period else None,
+        truncated=result.truncated,
+        generated_at=datetime.now(UTC),
+        render_options=plan.render_options,
+    )
+
+
+def artifact_file_name(report_id: str, format_key: str) -> str:
+    suffix = "-branded" if format_key == "pdf_branded" else ""
+    return f"{report_id}{suffix}.{EXTENSIONS[format_key]}"
+
+
+def render_format(
+    plan: RunPlan, result: ExecutedResult, format_key: str, artifact_root: Path
+) -> dict[str, Any]:
+    """Render one format into the run's directory; return the artifact's stored fields."""
+    from reports_pipeline.execute import read_arrow
+
+    renderer = renderer_for(format_key)
+    if renderer is None:
+        raise ReportsError(f"no renderer for format {format_key!r}")
+    table = read_arrow(artifact_root / result.result_path)
+    relative = plan.run_dir / artifact_file_name(plan.report_id, format_key)
+    target = artifact_root / relative
+    partial = target.with_name(target.name + ".partial")
+    renderer(table, _render_context(plan, result), partial)
+    partial.replace(target)
+    return {
+        "format": format_key,
+        "path": str(relative),
+        "content_type": CONTENT_TYPES[format_key],
+        "size_bytes": target.stat().st_size,
+        "sha256": _sha256(target),
+    }
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def build_preview(plan: RunPlan, result: ExecutedResult, artifact_root: Path) -> dict[str, Any]:
+    """Return the first rows of the result as JSON-ready columns and rows."""
+    from reports_pipeline.execute import read_arrow
+    from reports_pipeline.render.values import json_rows
+
+    limit = get_settings().preview_rows
+    table = read_arrow(artifact_root / result.result_path)
+    # The preview is for display, so decimals become floats; the JSON artifact keeps every digit.
+    rows, _ = json_rows(table, plan.query.timezone, limit=limit, exact_decimals=False)
+    return {
+        "columns": [c.name for c in plan.query.columns],
+        "rows": rows,
+        "preview_truncated": result.row_count > limit,
+    }
+
+
+def record_ready(
+    session: Session,
+    plan: RunPlan,
+    result: ExecutedResult,
+    artifacts: list[dict[str, Any]],
+) -> None:
+    artifact_root = get_settings().artifact_dir
+    repository.record_success(
+        session,
+        plan.run_id,
+        row_count=result.row_count,
+        truncated=result.truncated,
+        preview=build_preview(plan, result, artifact_root),
+        artifacts=sorted(artifacts, key=lambda a: plan.formats.index(a["format"])),
+    )
+
+
+def record_failed(
+    session: Session, run_id: str, error: BaseException | None, *, step: str
+) -> None:
+    """Store a failed step's error on the run; internal errors keep their detail in the logs."""
+    if isinstance(error, ReportsError) and error.status < 500:
+        code, message = error.code, error.message
+    elif isinstance(error, ReportsError):
+        code, message = "run_failed", f"{step} failed: {error.message}"
+    else:
+        code = "run_failed"
+        message = f"{step} failed: {type(error).__name__ if error else 'unknown error'}"
+    logger.error("run %s failed in %s: %s", run_id, step, error, exc_info=error)
+    repository.record_failure(session, run_id, code=code, message=message)

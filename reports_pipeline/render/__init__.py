@@ -1,0 +1,41 @@
+"""The render stage: one renderer per output format."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+
+from reports_pipeline.render.context import RenderContext
+
+FORMATS = ("json", "csv", "pdf", "pdf_branded", "xlsx")
+
+CONTENT_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "pdf": "application/pdf",
+    "pdf_branded": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+EXTENSIONS = {"json": "json", "csv": "csv", "pdf": "pdf", "pdf_branded": "pdf", "xlsx": "xlsx"}
+
+Renderer = Callable[[pa.Table, RenderContext, Path], None]
+
+
+def renderer_for(format_key: str) -> Renderer | None:
+    """Return the renderer of `format_key`, or None when this build cannot render it."""
+    if format_key == "json":
+        from reports_pipeline.render.json import render_json
+
+        return render_json
+    if format_key == "csv":
+        from reports_pipeline.render.csv import render_csv
+
+        return render_csv
+    return None
+
+
+# NOTE: pdf, pdf_branded and xlsx are accepted by the API's schema but have no renderer yet;
+# a run asking for them is rejected before launch with the list of available formats.
+AVAILABLE_FORMATS = ("json", "csv")

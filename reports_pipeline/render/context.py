@@ -1,0 +1,33 @@
+"""What every renderer knows about the run besides its rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ColumnMeta:
+    name: str
+    label: str
+    type: str
+    unit: str | None = None
+    format: str | None = None
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    run_id: str
+    organization_id: str
+    report_id: str
+    report_title: str
+    report_version: int
+    columns: tuple[ColumnMeta, ...]
+    timezone: str
+    period_start: datetime | None
+    period_end: datetime | None
+    period_label: str | None
+    truncated: bool
+    generated_at: datetime
+    render_options: dict[str, Any] = field(default_factory=dict)

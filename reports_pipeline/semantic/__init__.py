@@ -1,0 +1,1 @@
+"""The semantic layer: whitelisted sources with typed dimensions and metrics."""

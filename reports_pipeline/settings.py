@@ -1,0 +1,85 @@
+"""Service settings: every knob of the API, the Dagster code location and the command line."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+STATE_DIR = Path(".reports")
+DEV_SIGNING_KEY = "dev-only-signing-key-do-not-use-in-production"
+
+
+class Settings(BaseSettings):
+    """Configuration read from `REPORTS_*` environment variables and `.reports/reports.env`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="REPORTS_",
+        env_file=STATE_DIR / "reports.env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    environment: Literal["dev", "test", "production"] = "dev"
+    database_url: str = Field(
+        default=f"sqlite:///{STATE_DIR / 'reports.db'}",
+        description="SQLAlchemy URL of the application database (Postgres in production).",
+    )
+    dagster_database_url: str | None = Field(
+        default=None,
+        description="Postgres URL for Dagster's instance storage; SQLite under DAGSTER_HOME if unset.",
+    )
+    warehouse_path: Path = STATE_DIR / "warehouse.duckdb"
+    artifact_dir: Path = STATE_DIR / "artifacts"
+    dagster_home: Path = STATE_DIR / "dagster"
+    dagster_host: str = "127.0.0.1"
+    dagster_port: int = 3000
+    dagster_code_server_port: int = 4266
+    dagster_location_name: str = "reports_pipeline"
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Base URL clients use to reach the API; prefixes signed download links.",
+    )
+    signing_key: SecretStr = SecretStr(DEV_SIGNING_KEY)
+    run_wait_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="How long POST /v1/reports/runs waits for a run before answering 202.",
+    )
+    run_poll_interval_seconds: float = Field(default=0.05, gt=0)
+    row_cap: int = Field(default=10_000, gt=0, le=10_000)
+    preview_rows: int = Field(default=100, gt=0, le=1_000)
+
+    @field_validator("database_url", "dagster_database_url")
+    @classmethod
+    def _use_psycopg2(cls, value: str | None) -> str | None:
+        # SQLAlchemy 2.1 maps a bare postgresql:// URL to psycopg 3; the installed driver is
+        # psycopg2, which dagster-postgres also needs.
+        if value and value.startswith(("postgresql://", "postgres://")):
+            return "postgresql+psycopg2://" + value.split("://", 1)[1]
+        return value
+
+    @model_validator(mode="after")
+    def _reject_placeholder_secrets(self) -> Settings:
+        key = self.signing_key.get_secret_value()
+        if self.environment == "production" and (key == DEV_SIGNING_KEY or len(key) < 32):
+            raise ValueError(
+                "REPORTS_SIGNING_KEY must be set to a random value of at least 32 characters "
+                "when REPORTS_ENVIRONMENT=production"
+            )
+        return self
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once."""
+    return Settings()

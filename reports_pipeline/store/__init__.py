@@ -1,0 +1,1 @@
+"""The application database: organisations, credentials, runs and artifacts."""

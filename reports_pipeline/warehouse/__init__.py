@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: one table per semantic source, stored ordered by organisation and time."""
