@@ -15,7 +15,9 @@ from reports_pipeline.settings import Settings, get_settings
 logger = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, launcher: DagsterLauncher | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, launcher: DagsterLauncher | None = None
+) -> FastAPI:
     """Build the application; the catalogue loads here, so a broken definition stops start-up."""
     settings = settings or get_settings()
     catalogue = get_catalogue()

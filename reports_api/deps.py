@@ -56,7 +56,8 @@ class Principal:
     def require_entitlement(self, key: str) -> None:
         if key not in self.organization.entitlements:
             raise EntitlementDenied(
-                f"your organisation lacks the {key} entitlement; contact your account team to enable it",
+                f"your organisation lacks the {key} entitlement; "
+                "contact your account team to enable it",
                 details={"entitlement": key},
             )
 
@@ -65,7 +66,9 @@ def get_principal(request: Request, session: SessionDep) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if not header:
-        raise Unauthenticated("missing Authorization header; send 'Authorization: Bearer <api key>'")
+        raise Unauthenticated(
+            "missing Authorization header; send 'Authorization: Bearer <api key>'"
+        )
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("malformed Authorization header; expected 'Bearer <api key>'")
     credential = repository.find_credential(session, token.strip())

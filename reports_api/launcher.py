@@ -53,9 +53,7 @@ class DagsterLauncher:
                 "the report runner (Dagster) did not accept the run; try again shortly"
             ) from exc
 
-    def launch_report(
-        self, run_id: str, organization_id: str, report_id: str, trigger: str
-    ) -> str:
+    def launch_report(self, run_id: str, organization_id: str, report_id: str, trigger: str) -> str:
         return self.submit(
             tags.REPORT_JOB,
             {"ops": {"compile_report": {"config": {"run_id": run_id}}}},

@@ -27,7 +27,9 @@ class RunCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    report_id: str | None = Field(default=None, max_length=120, examples=["ciso.alerts_by_severity"])
+    report_id: str | None = Field(
+        default=None, max_length=120, examples=["ciso.alerts_by_severity"]
+    )
     saved_report_id: str | None = Field(default=None, max_length=40)
     formats: list[Format] = Field(default=["json"], min_length=1, max_length=5)
     params: dict[str, Any] = Field(default_factory=dict, examples=[{"period": "30d"}])

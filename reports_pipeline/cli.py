@@ -51,7 +51,9 @@ def db_upgrade() -> None:
 @org_app.command("create")
 def org_create(
     name: str,
-    entitlement: Annotated[list[str] | None, typer.Option(help="Entitlement key; repeatable.")] = None,
+    entitlement: Annotated[
+        list[str] | None, typer.Option(help="Entitlement key; repeatable.")
+    ] = None,
     all_entitlements: Annotated[bool, typer.Option(help="Grant every entitlement.")] = False,
 ) -> None:
     """Create an organisation and print its id."""
@@ -83,17 +85,27 @@ def org_list() -> None:
 @key_app.command("create")
 def key_create(
     organization_id: str,
-    permission: Annotated[list[str] | None, typer.Option(help="Permission such as analytics:read; repeatable.")] = None,
-    all_permissions: Annotated[bool, typer.Option(help="Grant every analytics:* permission.")] = False,
+    permission: Annotated[
+        list[str] | None, typer.Option(help="Permission such as analytics:read; repeatable.")
+    ] = None,
+    all_permissions: Annotated[
+        bool, typer.Option(help="Grant every analytics:* permission.")
+    ] = False,
     name: Annotated[str, typer.Option(help="A label for the key.")] = "",
-    expires_in_days: Annotated[int | None, typer.Option(min=1, help="Days until the key expires.")] = None,
-    session_token: Annotated[bool, typer.Option("--session", help="Create a session token instead of an API key.")] = False,
+    expires_in_days: Annotated[
+        int | None, typer.Option(min=1, help="Days until the key expires.")
+    ] = None,
+    session_token: Annotated[
+        bool, typer.Option("--session", help="Create a session token instead of an API key.")
+    ] = False,
 ) -> None:
     """Create an API key (or session token) and print its secret once."""
     from reports_pipeline.store import repository
     from reports_pipeline.store.db import session_scope
 
-    permissions = list(repository.PERMISSIONS) if all_permissions else list(permission or ["analytics:read"])
+    permissions = (
+        list(repository.PERMISSIONS) if all_permissions else list(permission or ["analytics:read"])
+    )
     expires = datetime.now(UTC) + timedelta(days=expires_in_days) if expires_in_days else None
     with session_scope(_settings().database_url) as session:
         if repository.get_organization(session, organization_id) is None:
@@ -121,15 +133,24 @@ def key_revoke(credential_id: str) -> None:
 
     with session_scope(_settings().database_url) as session:
         if not repository.revoke_credential(session, credential_id):
-            raise typer.BadParameter(f"credential {credential_id} does not exist or is already revoked")
+            raise typer.BadParameter(
+                f"credential {credential_id} does not exist or is already revoked"
+            )
     console.print(f"revoked {credential_id}")
 
 
-def _seed(settings: Settings, organizations: list[str], days: int, alerts_per_day: int, end: date | None) -> None:
+def _seed(
+    settings: Settings, organizations: list[str], days: int, alerts_per_day: int, end: date | None
+) -> None:
     from reports_pipeline.warehouse.seed import SeedPlan, seed_row_total, seed_warehouse
 
     plan = SeedPlan(organizations=organizations, days=days, alerts_per_day=alerts_per_day, end=end)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("seeding warehouse", total=seed_row_total(plan))
 
@@ -143,10 +164,20 @@ def _seed(settings: Settings, organizations: list[str], days: int, alerts_per_da
 
 @warehouse_app.command("seed")
 def warehouse_seed(
-    org: Annotated[list[str] | None, typer.Option(help="Organisation id; repeatable. Default: every organisation in the database plus two synthetic peers.")] = None,
+    org: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Organisation id; repeatable. Default: every organisation in the database "
+            "plus two synthetic peers."
+        ),
+    ] = None,
     days: Annotated[int, typer.Option(min=1, max=3650, help="Days of history to generate.")] = 400,
-    alerts_per_day: Annotated[int, typer.Option(min=1, max=100_000, help="MCP alerts per organisation and day.")] = 40,
-    end: Annotated[str | None, typer.Option(help="Last day of data (YYYY-MM-DD); default today in UTC.")] = None,
+    alerts_per_day: Annotated[
+        int, typer.Option(min=1, max=100_000, help="MCP alerts per organisation and day.")
+    ] = 40,
+    end: Annotated[
+        str | None, typer.Option(help="Last day of data (YYYY-MM-DD); default today in UTC.")
+    ] = None,
 ) -> None:
     """Replace the warehouse with deterministic demo data."""
     from reports_pipeline.store import repository
@@ -197,7 +228,9 @@ def demo() -> None:
             (o for o in repository.list_organizations(session) if o.name == DEMO_ORG_NAME), None
         )
         if organization is None:
-            organization = repository.create_organization(session, DEMO_ORG_NAME, repository.ENTITLEMENTS)
+            organization = repository.create_organization(
+                session, DEMO_ORG_NAME, repository.ENTITLEMENTS
+            )
         key = _read_env_file(DEMO_ENV).get("TRINITITE_API_KEY")
         credential = repository.find_credential(session, key) if key else None
         if credential is None or credential.organization_id != organization.id:
@@ -217,7 +250,10 @@ def demo() -> None:
 
 @app.command("up")
 def up(
-    with_demo: Annotated[bool, typer.Option("--demo/--no-demo", help="Create the demo organisation, key and data first.")] = True,
+    with_demo: Annotated[
+        bool,
+        typer.Option("--demo/--no-demo", help="Create the demo organisation, key and data first."),
+    ] = True,
 ) -> None:
     """Start the code server, the Dagster webserver and daemon, and the API on 127.0.0.1."""
     from reports_pipeline.stack import Stack
@@ -248,7 +284,9 @@ def up(
         while True:
             for name, process in stack.processes.items():
                 if process.poll() is not None:
-                    console.print(f"{name} exited with code {process.returncode}; stopping", style="red")
+                    console.print(
+                        f"{name} exited with code {process.returncode}; stopping", style="red"
+                    )
                     raise KeyboardInterrupt
             time.sleep(1)
     except KeyboardInterrupt:

@@ -80,7 +80,7 @@ def _col(name: str) -> exp.Column:
     return exp.column(name, table=TABLE_ALIAS)
 
 
-def _trusted(sql: str, source: Source) -> exp.Expression:
+def _trusted(sql: str, source: Source) -> exp.Expr:
     """Parse an expression declared in the semantic layer and qualify its columns."""
     tree = sqlglot.parse_one(sql, dialect="duckdb")
     physical = {name for name, _ in source.columns}
@@ -91,20 +91,23 @@ def _trusted(sql: str, source: Source) -> exp.Expression:
     return tree
 
 
-def _aggregate(metric: Metric, source: Source) -> exp.Expression:
+def _aggregate(metric: Metric, source: Source) -> exp.Expr:
     if metric.aggregation is Aggregation.RATIO:
-        assert metric.numerator and metric.denominator
+        assert metric.numerator is not None
+        assert metric.denominator is not None
         numerator = _aggregate(_metric(source, metric.numerator), source)
         denominator = _aggregate(_metric(source, metric.denominator), source)
         scaled = exp.Mul(
             this=exp.cast(numerator, exp.DataType.Type.DOUBLE),
             expression=exp.Literal.number(metric.scale),
         )
-        return exp.Div(this=scaled, expression=exp.func("nullif", denominator, exp.Literal.number(0)))
+        return exp.Div(
+            this=scaled, expression=exp.func("nullif", denominator, exp.Literal.number(0))
+        )
 
     argument = _trusted(metric.expression, source) if metric.expression else exp.Star()
     if metric.aggregation is Aggregation.COUNT:
-        aggregate: exp.Expression = exp.Count(this=argument)
+        aggregate: exp.Expr = exp.Count(this=argument)
     elif metric.aggregation is Aggregation.COUNT_DISTINCT:
         aggregate = exp.Count(this=exp.Distinct(expressions=[argument]))
     elif metric.aggregation is Aggregation.PERCENTILE:
@@ -141,16 +144,18 @@ def _metric(source: Source, key: str) -> Metric:
     return metric
 
 
-def _bucket(grain: TimeGrain, source: Source, binder: _Binder, timezone: str) -> exp.Expression:
+def _bucket(grain: TimeGrain, source: Source, binder: _Binder, timezone: str) -> exp.Expr:
     time = _col(source.time_column)
     if source.time_type is FieldType.TIMESTAMP:
         # timezone(zone, timestamptz) yields the wall-clock time in that zone, whatever the
         # session's TimeZone setting is, so buckets follow the report's zone.
-        local: exp.Expression = exp.Anonymous(this="timezone", expressions=[binder.bind(timezone), time])
+        local: exp.Expr = exp.Anonymous(
+            this="timezone", expressions=[binder.bind(timezone), time]
+        )
     else:
         local = exp.cast(time, exp.DataType.Type.TIMESTAMP)
 
-    def trunc(unit: str) -> exp.Expression:
+    def trunc(unit: str) -> exp.Expr:
         return exp.Anonymous(this="date_trunc", expressions=[exp.Literal.string(unit), local])
 
     if grain is TimeGrain.HOUR:
@@ -172,22 +177,28 @@ def _bucket(grain: TimeGrain, source: Source, binder: _Binder, timezone: str) ->
     return exp.Anonymous(this="strftime", expressions=[local, exp.Literal.string("%Y")])
 
 
-def _redacted(dimension: Dimension, method: str, keep: int, binder: _Binder, org: str) -> exp.Expression:
+def _redacted(
+    dimension: Dimension, method: str, keep: int, binder: _Binder, org: str
+) -> exp.Expr:
     column = _col(dimension.column)
     text = exp.cast(column, exp.DataType.Type.VARCHAR)
     if method == "hash":
         salted = exp.func("concat", binder.bind(org + ":"), text)
-        value: exp.Expression = exp.Anonymous(
-            this="left", expressions=[exp.Anonymous(this="sha256", expressions=[salted]), exp.Literal.number(16)]
+        value: exp.Expr = exp.Anonymous(
+            this="left",
+            expressions=[
+                exp.Anonymous(this="sha256", expressions=[salted]),
+                exp.Literal.number(16),
+            ],
         )
     elif method == "truncate":
         value = exp.Anonymous(this="left", expressions=[text, binder.bind(keep)])
     else:
-        short = exp.LTE(
-            this=exp.Length(this=text), expression=binder.bind(2 * keep)
-        )
+        short = exp.LTE(this=exp.Length(this=text), expression=binder.bind(2 * keep))
         visible = exp.func(
-            "concat", exp.Literal.string("****"), exp.Anonymous(this="right", expressions=[text, binder.bind(keep)])
+            "concat",
+            exp.Literal.string("****"),
+            exp.Anonymous(this="right", expressions=[text, binder.bind(keep)]),
         )
         value = exp.If(this=short, true=exp.Literal.string("****"), false=visible)
     return exp.If(this=exp.Is(this=column, expression=exp.Null()), true=exp.Null(), false=value)
@@ -242,7 +253,7 @@ def coerce_value(dimension: Dimension, value: Any, where: str) -> Any:
 
 def _filter(
     source: Source, binding: ReportFilterBinding, binder: _Binder, where: str
-) -> exp.Expression:
+) -> exp.Expr:
     check_filter_field(source, binding.field, binding.op, where)
     dimension = source.dimension(binding.field)
     assert dimension is not None
@@ -266,7 +277,9 @@ def _filter(
         if op is FilterOp.IN:
             return member
         # not_in keeps rows whose value is NULL: they are not any of the listed values.
-        return exp.Or(this=exp.Is(this=column, expression=exp.Null()), expression=exp.Not(this=member))
+        return exp.Or(
+            this=exp.Is(this=column, expression=exp.Null()), expression=exp.Not(this=member)
+        )
 
     if op is FilterOp.BETWEEN:
         bounds = binding.value
@@ -333,16 +346,18 @@ def compile_report(
     org = binder.bind(organization_id)
 
     redactions = {r.field: r for r in definition.redact or ()}
-    projections: list[exp.Expression] = []
-    groups: list[exp.Expression] = []
+    projections: list[exp.Expr] = []
+    groups: list[exp.Expr] = []
     columns: list[ColumnSpec] = []
 
     if definition.time_grain is not None:
         bucket = _bucket(definition.time_grain, source, binder, timezone)
         projections.append(exp.alias_(bucket, PERIOD_COLUMN))
         groups.append(bucket.copy())
-        bucket_type = "timestamp" if definition.time_grain is TimeGrain.HOUR else (
-            "date" if definition.time_grain in (TimeGrain.DAY, TimeGrain.WEEK) else "string"
+        bucket_type = (
+            "timestamp"
+            if definition.time_grain is TimeGrain.HOUR
+            else ("date" if definition.time_grain in (TimeGrain.DAY, TimeGrain.WEEK) else "string")
         )
         columns.append(ColumnSpec(PERIOD_COLUMN, definition.time_grain.value.title(), bucket_type))
 
@@ -352,7 +367,7 @@ def compile_report(
         rule = redactions.get(key)
         if rule is not None and rule.method == "drop":
             continue
-        expression: exp.Expression = _col(dimension.column)
+        expression: exp.Expr = _col(dimension.column)
         column_type = dimension.type.value
         if rule is not None:
             expression = _redacted(dimension, rule.method, rule.keep, binder, organization_id)
@@ -366,7 +381,7 @@ def compile_report(
         projections.append(exp.alias_(_aggregate(metric, source), key))
         columns.append(ColumnSpec(key, metric.label, metric.type.value, metric.unit, metric.format))
 
-    conditions: list[exp.Expression] = [exp.EQ(this=_col(source.org_column), expression=org)]
+    conditions: list[exp.Expr] = [exp.EQ(this=_col(source.org_column), expression=org)]
     if period is not None:
         if source.time_type is FieldType.TIMESTAMP:
             low, high = binder.bind(period.start), binder.bind(period.end)
@@ -382,7 +397,7 @@ def compile_report(
     if groups:
         select = select.group_by(*groups)
 
-    order: list[exp.Expression] = []
+    order: list[exp.Expr] = []
     for sort in definition.sort or ():
         order.append(exp.Ordered(this=exp.column(sort.field), desc=sort.direction == "desc"))
     seen = {s.field for s in definition.sort or ()}

@@ -66,7 +66,9 @@ def _check(spec: ReportParamSpec, value: Any) -> Any:
     return _check_scalar(spec, value)
 
 
-def resolve_params(definition: ReportDefinition, params: dict[str, Any], *, now: datetime) -> ResolvedParams:
+def resolve_params(
+    definition: ReportDefinition, params: dict[str, Any], *, now: datetime
+) -> ResolvedParams:
     """Check `params` against the definition's specs and resolve periods and filters at `now`."""
     specs = {spec.name: spec for spec in definition.params or ()}
     unknown = sorted(set(params) - set(specs))
@@ -91,7 +93,9 @@ def resolve_params(definition: ReportDefinition, params: dict[str, Any], *, now:
             value = spec.default
         values[name] = value
         if spec.filter is not None and value is not None:
-            filters.append(ReportFilterBinding(field=spec.filter.field, op=spec.filter.op, value=value))
+            filters.append(
+                ReportFilterBinding(field=spec.filter.field, op=spec.filter.op, value=value)
+            )
 
     timezone = values.get("timezone") or "UTC"
     period = None

@@ -66,7 +66,7 @@ _ZONES: frozenset[str] | None = None
 
 
 def _timezone_names() -> frozenset[str]:
-    global _ZONES  # noqa: PLW0603 - the zone list is read once per process
+    global _ZONES
     if _ZONES is None:
         _ZONES = frozenset(available_timezones()) | {"UTC"}
     return _ZONES
@@ -198,7 +198,7 @@ def resolve_period(
             details=[{"field": "period_start", "value": start.isoformat()}],
         )
     if start < _EARLIEST:
-        raise ValidationError(
-            "the period starts before 1970-01-01", details=[{"field": "period"}]
-        )
-    return Period(start=start.astimezone(zone), end=end.astimezone(zone), timezone=timezone, label=label)
+        raise ValidationError("the period starts before 1970-01-01", details=[{"field": "period"}])
+    return Period(
+        start=start.astimezone(zone), end=end.astimezone(zone), timezone=timezone, label=label
+    )

@@ -60,7 +60,9 @@ def prepare_run(session: Session, run_id: str, *, dagster_run_id: str | None) ->
     run = repository.mark_running(session, run_id, dagster_run_id)
     organization = repository.get_organization(session, run.organization_id)
     if organization is None:
-        raise CompileError(f"run {run_id} names organisation {run.organization_id}, which does not exist")
+        raise CompileError(
+            f"run {run_id} names organisation {run.organization_id}, which does not exist"
+        )
     definition = ReportDefinition.model_validate(run.definition)
     resolved = resolve_params(definition, dict(run.params), now=run.created_at)
     query = compile_report(
@@ -185,9 +187,7 @@ def record_ready(
     )
 
 
-def record_failed(
-    session: Session, run_id: str, error: BaseException | None, *, step: str
-) -> None:
+def record_failed(session: Session, run_id: str, error: BaseException | None, *, step: str) -> None:
     """Store a failed step's error on the run; internal errors keep their detail in the logs."""
     if isinstance(error, ReportsError) and error.status < 500:
         code, message = error.code, error.message

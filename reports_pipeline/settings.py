@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     )
     dagster_database_url: str | None = Field(
         default=None,
-        description="Postgres URL for Dagster's instance storage; SQLite under DAGSTER_HOME if unset.",
+        description="Postgres URL of Dagster's storage; SQLite under DAGSTER_HOME if unset.",
     )
     warehouse_path: Path = STATE_DIR / "warehouse.duckdb"
     artifact_dir: Path = STATE_DIR / "artifacts"

@@ -211,7 +211,9 @@ class Stack:
         while api:
             self._check_alive()
             try:
-                if httpx.get(f"http://127.0.0.1:{self.settings.api_port}/healthz", timeout=5).is_success:
+                if httpx.get(
+                    f"http://127.0.0.1:{self.settings.api_port}/healthz", timeout=5
+                ).is_success:
                     break
             except httpx.HTTPError:
                 pass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -19,7 +19,9 @@ from reports_pipeline.render import EXTENSIONS
 from reports_pipeline.store import repository
 from reports_pipeline.store.models import ReportRun
 
-ERRORS = {code: {"model": ErrorEnvelope} for code in (400, 401, 403, 404, 410, 422, 429)}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorEnvelope} for code in (400, 401, 403, 404, 410, 422, 429)
+}
 router = APIRouter(prefix="/v1/reports", tags=["runs"], responses=ERRORS)
 
 RunId = Annotated[str, Path(max_length=40, examples=["rrun_01JF8RRRN1A2B3C4D5E6F7G8H9"])]
@@ -34,7 +36,11 @@ LauncherDep = Annotated[DagsterLauncher, Depends(get_launcher)]
 
 
 def _load_run(session: SessionDep, principal: Reader, run_id: str) -> ReportRun:
-    run = repository.get_run(session, principal.organization_id, run_id) if ids.has_prefix(run_id, ids.RUN) else None
+    run = (
+        repository.get_run(session, principal.organization_id, run_id)
+        if ids.has_prefix(run_id, ids.RUN)
+        else None
+    )
     if run is None:
         raise NotFound(f"run {run_id} not found")
     return run
@@ -54,7 +60,11 @@ def _finished_response(run: ReportRun) -> JSONResponse:
     responses={202: {"model": RunResult, "description": "Still running; poll the run."}},
 )
 def create_run(
-    body: RunCreate, principal: Reader, session: SessionDep, settings: SettingsDep, launcher: LauncherDep
+    body: RunCreate,
+    principal: Reader,
+    session: SessionDep,
+    settings: SettingsDep,
+    launcher: LauncherDep,
 ) -> JSONResponse:
     """Run a report synchronously; return the run, a 100-row preview and the artifacts."""
     run = service.start_run(session, principal, body, launcher)
@@ -124,7 +134,7 @@ def run_and_download(
     session: SessionDep,
     settings: SettingsDep,
     launcher: LauncherDep,
-    format: Annotated[Format, Query()] = "json",  # noqa: A002 - the query parameter's public name
+    format: Annotated[Format, Query()] = "json",
 ) -> Response:
     """Run a catalogue report and return the artifact in one call."""
     raw: dict[str, str | list[str]] = {}

@@ -10,6 +10,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from reports_api.deps import Principal
+from reports_api.launcher import TERMINAL_STATUSES, DagsterLauncher
+from reports_api.schemas import (
+    ArtifactPublic,
+    ResultPreview,
+    RunCreate,
+    RunError,
+    RunPublic,
+    RunResult,
+)
 from reports_pipeline.catalogue.loader import get_catalogue
 from reports_pipeline.catalogue.model import ReportDefinition
 from reports_pipeline.compile import compile_report
@@ -26,9 +36,6 @@ from reports_pipeline.settings import Settings
 from reports_pipeline.store import repository
 from reports_pipeline.store.db import session_scope
 from reports_pipeline.store.models import ReportRun
-from reports_api.deps import Principal
-from reports_api.launcher import TERMINAL_STATUSES, DagsterLauncher
-from reports_api.schemas import ArtifactPublic, ResultPreview, RunCreate, RunError, RunPublic, RunResult
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +76,9 @@ def start_run(
         raise ValidationError(
             f"format {unavailable[0]!r} cannot be rendered by this server yet; "
             f"available formats: {', '.join(AVAILABLE_FORMATS)}",
-            details=[{"field": "formats", "value": unavailable[0], "allowed": list(AVAILABLE_FORMATS)}],
+            details=[
+                {"field": "formats", "value": unavailable[0], "allowed": list(AVAILABLE_FORMATS)}
+            ],
         )
 
     now = datetime.now(UTC)
@@ -91,7 +100,9 @@ def start_run(
         trigger=trigger,
         formats=list(request.formats),
         params=request.params,
-        render_options=request.render_options.model_dump(exclude_none=True) if request.render_options else {},
+        render_options=request.render_options.model_dump(exclude_none=True)
+        if request.render_options
+        else {},
         timezone=resolved.timezone,
         period_start=resolved.period.start if resolved.period else None,
         period_end=resolved.period.end if resolved.period else None,
@@ -157,20 +168,24 @@ def raise_if_failed(run: ReportRun) -> None:
 
 
 def check_not_expired(run: ReportRun) -> None:
-    if run.status == "expired" or (run.expires_at is not None and run.expires_at <= datetime.now(UTC)):
+    if run.status == "expired" or (
+        run.expires_at is not None and run.expires_at <= datetime.now(UTC)
+    ):
         raise ResourceGone(f"run {run.id} has expired and its artifacts were removed")
 
 
 def to_public(run: ReportRun) -> RunPublic:
-    error = RunError(code=run.error_code, message=run.error_message or "") if run.error_code else None
+    error = (
+        RunError(code=run.error_code, message=run.error_message or "") if run.error_code else None
+    )
     return RunPublic(
         run_id=run.id,
         organization_id=run.organization_id,
         report_id=run.report_id,
         saved_report_id=run.saved_report_id,
         schedule_id=run.schedule_id,
-        status=run.status,  # type: ignore[arg-type]
-        trigger=run.trigger,  # type: ignore[arg-type]
+        status=run.status,
+        trigger=run.trigger,
         formats=list(run.formats),
         params=dict(run.params),
         timezone=run.timezone,
@@ -238,12 +253,14 @@ def _typed(kind: str, name: str, text: str) -> Any:
             return float(text)
     except ValueError as exc:
         raise ValidationError(
-            f"params.{name}: {text!r} is not a valid {kind}", details=[{"field": name, "value": text}]
+            f"params.{name}: {text!r} is not a valid {kind}",
+            details=[{"field": name, "value": text}],
         ) from exc
     if kind == "boolean":
         if text.lower() not in ("true", "false"):
             raise ValidationError(
-                f"params.{name}: {text!r} is not true or false", details=[{"field": name, "value": text}]
+                f"params.{name}: {text!r} is not true or false",
+                details=[{"field": name, "value": text}],
             )
         return text.lower() == "true"
     return text

@@ -57,7 +57,9 @@ def load_file(path: Path) -> list[ReportDefinition]:
         raise CatalogueError(f"{path.name}: expected a list of report definitions")
     definitions = []
     for position, raw in enumerate(entries):
-        report_id = raw.get("id", f"entry {position}") if isinstance(raw, dict) else f"entry {position}"
+        report_id = (
+            raw.get("id", f"entry {position}") if isinstance(raw, dict) else f"entry {position}"
+        )
         try:
             definition = ReportDefinition.model_validate(_with_period_bounds(raw))
             check_definition(definition)

@@ -1,6 +1,5 @@
 """The ops of the report job: compile, execute, render (one per format) and record."""
 
-
 from typing import Any
 
 from dagster import (
@@ -21,7 +20,7 @@ from reports_pipeline.orchestration import tags
 from reports_pipeline.orchestration.resources import ReportsService
 
 
-class ReportRunConfig(Config):  # type: ignore[misc]
+class ReportRunConfig(Config):
     """The run record to execute; the record holds the definition, parameters and formats."""
 
     run_id: str
@@ -77,9 +76,7 @@ def render_artifact(
     """Render one format and return the artifact's path, size and SHA-256."""
     from reports_pipeline.pipeline import render_format
 
-    artifact = render_format(
-        executed["plan"], executed["result"], format_key, reports.artifact_dir
-    )
+    artifact = render_format(executed["plan"], executed["result"], format_key, reports.artifact_dir)
     context.add_output_metadata(
         {
             "path": artifact["path"],

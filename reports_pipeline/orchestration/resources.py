@@ -1,6 +1,5 @@
 """The resource through which ops reach the database, the warehouse and the artifact store."""
 
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +13,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 
-class ReportsService(ConfigurableResource):  # type: ignore[misc]
+class ReportsService(ConfigurableResource):  # type: ignore[type-arg]
     """Settings-driven access to the service's stores; configured by `REPORTS_*` variables."""
 
     @property

@@ -29,7 +29,9 @@ def _neutralise(column: pa.ChunkedArray) -> pa.ChunkedArray:
 def _timestamps_as_text(column: pa.ChunkedArray, timezone: str) -> pa.Array:
     zone = ZoneInfo(timezone)
     values = [
-        None if v is None else (v if v.tzinfo else v.replace(tzinfo=UTC)).astimezone(zone).isoformat()
+        None
+        if v is None
+        else (v if v.tzinfo else v.replace(tzinfo=UTC)).astimezone(zone).isoformat()
         for v in column.to_pylist()
     ]
     return pa.array(values, pa.string())

@@ -39,9 +39,7 @@ def json_columns(
         values = column.to_pylist()
         kind = field.type
         if pat.is_timestamp(kind):
-            values = [
-                None if v is None else _aware(v).astimezone(zone).isoformat() for v in values
-            ]
+            values = [None if v is None else _aware(v).astimezone(zone).isoformat() for v in values]
         elif pat.is_date(kind):
             values = [None if v is None else v.isoformat() for v in values]
         elif pat.is_decimal(kind) and exact_decimals:

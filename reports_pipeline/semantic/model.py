@@ -189,7 +189,8 @@ class Source:
             for part in (metric.numerator, metric.denominator):
                 if part is not None and part not in metric_keys:
                     raise ValueError(
-                        f"source {self.id!r}: ratio {metric.key!r} refers to unknown metric {part!r}"
+                        f"source {self.id!r}: ratio {metric.key!r} "
+                        f"refers to unknown metric {part!r}"
                     )
 
     def dimension(self, key: str) -> Dimension | None:

@@ -23,7 +23,9 @@ def resolve_source(definition: ReportDefinition) -> Source:
     if source is None:
         raise BadRequest(
             f"unknown source {definition.source_id!r}; valid sources: {', '.join(SOURCES)}",
-            details=[{"field": "source_id", "value": definition.source_id, "allowed": list(SOURCES)}],
+            details=[
+                {"field": "source_id", "value": definition.source_id, "allowed": list(SOURCES)}
+            ],
         )
     return source
 
@@ -65,7 +67,9 @@ def check_definition(definition: ReportDefinition) -> Source:
     for index, rule in enumerate(definition.redact or ()):
         dimension = source.dimension(rule.field)
         if dimension is None:
-            raise _unknown("dimension", rule.field, source, source.dimension_keys, f"redact[{index}]")
+            raise _unknown(
+                "dimension", rule.field, source, source.dimension_keys, f"redact[{index}]"
+            )
         if rule.method != "drop" and dimension.type.value not in ("string", "enum"):
             raise BadRequest(
                 f"redact[{index}]: {rule.method} applies to text dimensions, "
@@ -79,7 +83,9 @@ def check_definition(definition: ReportDefinition) -> Source:
                 raise BadRequest(
                     f"chart_hints[{index}]: {column!r} is not a column of this report; "
                     f"columns: {', '.join(output)}",
-                    details=[{"field": f"chart_hints[{index}]", "value": column, "allowed": output}],
+                    details=[
+                        {"field": f"chart_hints[{index}]", "value": column, "allowed": output}
+                    ],
                 )
     return source
 

@@ -15,7 +15,7 @@ from reports_pipeline import ids
 from reports_pipeline.store.models import Credential, Organization, ReportRun, RunArtifact, utcnow
 
 API_KEY_PREFIX = "rpk_"
-SESSION_TOKEN_PREFIX = "rst_"
+SESSION_TOKEN_PREFIX = "rst_"  # noqa: S105 - a public prefix, not a secret
 
 ENTITLEMENTS = (
     "enterprise_reporting",
@@ -87,7 +87,9 @@ def find_credential(session: Session, token: str) -> Credential | None:
 
     The lookup is by SHA-256 digest, so the comparison never touches the secret itself.
     """
-    credential = session.scalar(select(Credential).where(Credential.token_hash == hash_token(token)))
+    credential = session.scalar(
+        select(Credential).where(Credential.token_hash == hash_token(token))
+    )
     if credential is None or credential.revoked_at is not None:
         return None
     if credential.expires_at is not None and credential.expires_at <= utcnow():

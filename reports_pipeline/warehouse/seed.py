@@ -44,6 +44,7 @@ def _hash(field: str) -> str:
     return f"hash($org, i, '{field}')"
 
 
+# The generator SQL below interpolates only these constant field names, never input.
 _ALERTS = f"""
 INSERT INTO staging
 SELECT
@@ -55,31 +56,31 @@ SELECT
         WHEN sev < 80 THEN 'low' ELSE 'info'
     END AS severity,
     ['prompt_injection', 'tool_poisoning', 'data_exfiltration', 'credential_exposure',
-     'policy_violation', 'anomalous_usage', 'rug_pull'][1 + CAST({_hash('threat')} % 7 AS INTEGER)]
+     'policy_violation', 'anomalous_usage', 'rug_pull'][1 + CAST({_hash("threat")} % 7 AS INTEGER)]
         AS threat_source,
     CASE
         WHEN occurred_at > $end - INTERVAL 2 DAY AND st < 60 THEN 'open'
         WHEN occurred_at > $end - INTERVAL 7 DAY AND st < 30 THEN 'acknowledged'
         WHEN st < 8 THEN 'false_positive' ELSE 'resolved'
     END AS status,
-    ['amer', 'emea', 'apac'][1 + CAST({_hash('region')} % 3 AS INTEGER)] AS region,
+    ['amer', 'emea', 'apac'][1 + CAST({_hash("region")} % 3 AS INTEGER)] AS region,
     ['github', 'jira', 'slack', 'postgres', 'filesystem', 'salesforce', 'browser']
-        [1 + CAST({_hash('server')} % 7 AS INTEGER)] || '-mcp' AS server_name,
+        [1 + CAST({_hash("server")} % 7 AS INTEGER)] || '-mcp' AS server_name,
     ['read_file', 'write_file', 'query', 'search', 'send_message', 'create_issue', 'fetch_url',
-     'run_command'][1 + CAST({_hash('tool')} % 8 AS INTEGER)] AS tool_name,
-    'agent-' || lpad(CAST({_hash('agent')} % 250 AS VARCHAR), 3, '0') AS agent_id,
-    occurred_at + to_seconds(CAST(60 + {_hash('ack')} % 7200 AS BIGINT)) AS acknowledged_at,
+     'run_command'][1 + CAST({_hash("tool")} % 8 AS INTEGER)] AS tool_name,
+    'agent-' || lpad(CAST({_hash("agent")} % 250 AS VARCHAR), 3, '0') AS agent_id,
+    occurred_at + to_seconds(CAST(60 + {_hash("ack")} % 7200 AS BIGINT)) AS acknowledged_at,
     CASE WHEN st >= 30 OR occurred_at <= $end - INTERVAL 7 DAY
-        THEN occurred_at + to_seconds(CAST(600 + {_hash('resolve')} % 172800 AS BIGINT))
+        THEN occurred_at + to_seconds(CAST(600 + {_hash("resolve")} % 172800 AS BIGINT))
     END AS resolved_at,
-    {_hash('blocked')} % 100 < 55 AS blocked
+    {_hash("blocked")} % 100 < 55 AS blocked
 FROM (
     SELECT
         i,
-        $end - to_microseconds(CAST({_hash('at')} % ($days * 86400000000) AS BIGINT))
+        $end - to_microseconds(CAST({_hash("at")} % ($days * 86400000000) AS BIGINT))
             AS occurred_at,
-        CAST({_hash('severity')} % 100 AS INTEGER) AS sev,
-        CAST({_hash('status')} % 100 AS INTEGER) AS st
+        CAST({_hash("severity")} % 100 AS INTEGER) AS sev,
+        CAST({_hash("status")} % 100 AS INTEGER) AS st
     FROM range(CAST($rows AS BIGINT)) AS r(i)
 )
 """
@@ -92,23 +93,23 @@ SELECT
     region,
     business_unit,
     total AS total_requests,
-    CAST(total * (0.02 + ({_hash('blocked')} % 60) / 1000.0) AS BIGINT) AS blocked_requests,
-    CAST(total * (0.01 + ({_hash('flagged')} % 40) / 1000.0) AS BIGINT) AS flagged_requests,
-    CAST({_hash('violations')} % 40 AS BIGINT) AS policy_violations,
-    CAST(total * (0.80 + ({_hash('governed')} % 200) / 1000.0) AS BIGINT) AS governed_requests,
-    round(0.55 + ({_hash('ars')} % 4000) / 10000.0, 4) AS ars_score,
-    CAST(({_hash('liability')} % 2500000) / 100.0 + 500 AS DECIMAL(18, 2))
+    CAST(total * (0.02 + ({_hash("blocked")} % 60) / 1000.0) AS BIGINT) AS blocked_requests,
+    CAST(total * (0.01 + ({_hash("flagged")} % 40) / 1000.0) AS BIGINT) AS flagged_requests,
+    CAST({_hash("violations")} % 40 AS BIGINT) AS policy_violations,
+    CAST(total * (0.80 + ({_hash("governed")} % 200) / 1000.0) AS BIGINT) AS governed_requests,
+    round(0.55 + ({_hash("ars")} % 4000) / 10000.0, 4) AS ars_score,
+    CAST(({_hash("liability")} % 2500000) / 100.0 + 500 AS DECIMAL(18, 2))
         AS liability_shielded_usd,
     -- The peer percentile is precomputed per organisation and day by the platform, so a
     -- report never reads another tenant's rows to rank this one.
-    round(40 + (hash($org) % 50) + ({_hash('peer')} % 100) / 10.0, 1) AS peer_percentile
+    round(40 + (hash($org) % 50) + ({_hash("peer")} % 100) / 10.0, 1) AS peer_percentile
 FROM (
     SELECT
         i,
         CAST($end AS DATE) - CAST(1 + i // 9 AS INTEGER) AS day,
         ['amer', 'emea', 'apac'][1 + CAST((i % 9) // 3 AS INTEGER)] AS region,
         ['finance', 'engineering', 'legal'][1 + CAST(i % 3 AS INTEGER)] AS business_unit,
-        CAST(2000 + {_hash('total')} % 20000 AS BIGINT) AS total
+        CAST(2000 + {_hash("total")} % 20000 AS BIGINT) AS total
     FROM range(CAST($days * 9 AS BIGINT)) AS r(i)
 )
 """
@@ -149,11 +150,11 @@ def seed_warehouse(path: Path, plan: SeedPlan, progress: Progress | None = None)
                 # Stored ordered by organisation and time, so one organisation's period scan
                 # skips most row groups.
                 connection.execute(
-                    f'CREATE TABLE "{source.table}" AS SELECT * FROM staging '  # noqa: S608
+                    f'CREATE TABLE "{source.table}" AS SELECT * FROM staging '
                     f'ORDER BY "{source.org_column}", "{source.time_column}"'
                 )
                 connection.execute("DROP TABLE staging")
-                row = connection.execute(f'SELECT count(*) FROM "{source.table}"').fetchone()  # noqa: S608
+                row = connection.execute(f'SELECT count(*) FROM "{source.table}"').fetchone()
                 counts[source.id] = int(row[0]) if row else 0
             connection.execute("CHECKPOINT")
         os.replace(temporary, path)

@@ -1,0 +1,181 @@
+"""Fixtures shared by the whole suite: a throwaway Postgres database, settings pointing at
+temporary directories, organisations with credentials, and the Dagster stack.
+
+Postgres must listen on 127.0.0.1:5432 (user postgres, trust auth) or at
+REPORTS_TEST_POSTGRES_URL; a test that needs it fails, never skips, when it does not.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from reports_pipeline.settings import Settings
+from reports_pipeline.store import repository
+from reports_pipeline.store.db import session_scope
+from reports_pipeline.store.migrate import upgrade
+
+POSTGRES_URL = os.environ.get(
+    "REPORTS_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+)
+SEED_END = date(2026, 11, 30)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _admin_engine():  # type: ignore[no-untyped-def]
+    return create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[tuple[str, str]]:
+    """Create two throwaway databases (application and Dagster) and drop them afterwards."""
+    engine = _admin_engine()
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:
+        pytest.fail(
+            f"Postgres is required at {POSTGRES_URL} (set REPORTS_TEST_POSTGRES_URL): {exc}",
+            pytrace=False,
+        )
+    name = f"reports_test_{uuid.uuid4().hex[:10]}"
+    names = (name, f"{name}_dagster")
+    with engine.connect() as connection:
+        for database in names:
+            connection.execute(text(f'CREATE DATABASE "{database}"'))
+    base = make_url(POSTGRES_URL)
+    urls = tuple(
+        base.set(database=database).render_as_string(hide_password=False) for database in names
+    )
+    yield urls[0], urls[1]
+    with engine.connect() as connection:
+        for database in names:
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": database},
+            )
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{database}"'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("reports-state")
+
+
+@pytest.fixture(scope="session")
+def settings(postgres_databases: tuple[str, str], state_dir: Path) -> Settings:
+    app_url, dagster_url = postgres_databases
+    configured = Settings(
+        environment="test",
+        database_url=app_url,
+        dagster_database_url=dagster_url,
+        warehouse_path=state_dir / "warehouse.duckdb",
+        artifact_dir=state_dir / "artifacts",
+        dagster_home=state_dir / "dagster",
+        dagster_port=free_port(),
+        dagster_code_server_port=free_port(),
+        api_port=free_port(),
+        signing_key="test-signing-key-0123456789abcdef0123456789",
+        run_wait_seconds=60,
+    )
+    upgrade(configured.database_url)
+    return configured
+
+
+@dataclass(frozen=True)
+class Tenant:
+    organization_id: str
+    api_key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+
+def make_tenant(
+    settings: Settings,
+    name: str,
+    *,
+    entitlements: tuple[str, ...] = repository.ENTITLEMENTS,
+    permissions: tuple[str, ...] = repository.PERMISSIONS,
+) -> Tenant:
+    with session_scope(settings.database_url) as session:
+        organization = repository.create_organization(session, name, entitlements)
+        _, token = repository.create_credential(session, organization.id, permissions=permissions)
+        return Tenant(organization.id, token)
+
+
+@pytest.fixture(scope="session")
+def tenant_a(settings: Settings) -> Tenant:
+    return make_tenant(settings, "Acme")
+
+
+@pytest.fixture(scope="session")
+def tenant_b(settings: Settings) -> Tenant:
+    return make_tenant(settings, "Globex")
+
+
+@pytest.fixture(scope="session")
+def warehouse(settings: Settings, tenant_a: Tenant, tenant_b: Tenant) -> Path:
+    from reports_pipeline.warehouse.seed import SeedPlan, seed_warehouse
+
+    plan = SeedPlan(
+        organizations=[tenant_a.organization_id, tenant_b.organization_id], end=SEED_END
+    )
+    seed_warehouse(settings.warehouse_path, plan)
+    return settings.warehouse_path
+
+
+@pytest.fixture(scope="session")
+def stack(settings: Settings, warehouse: Path, state_dir: Path) -> Iterator[object]:
+    """The Dagster code server, webserver and daemon on free ports, for the whole session."""
+    from reports_pipeline.stack import Stack
+
+    running = Stack(settings=settings, log_dir=state_dir / "logs")
+    try:
+        running.start(api=False)
+    except BaseException:
+        running.stop()
+        raise
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def api(settings: Settings) -> Iterator[object]:
+    """The API in-process, without Dagster: for everything answered before a run launches."""
+    from fastapi.testclient import TestClient
+
+    from reports_api.app import create_app
+
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def stack_api(settings: Settings, stack: object) -> Iterator[object]:
+    """The API in-process, launching runs on the session's Dagster stack."""
+    from fastapi.testclient import TestClient
+
+    from reports_api.app import create_app
+
+    with TestClient(create_app(settings)) as client:
+        yield client

@@ -1,0 +1,246 @@
+"""Every error the runs surface answers before a run launches, in the spec's envelope."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from reports_pipeline.settings import Settings
+from reports_pipeline.store import repository
+from reports_pipeline.store.db import session_scope
+from tests.conftest import Tenant, make_tenant
+
+RUN = {"report_id": "ciso.alerts_by_severity", "formats": ["csv"]}
+
+
+def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}
+    assert body["error"]["code"] == code
+    assert body["error"]["message"]
+    return dict(body["error"])
+
+
+@pytest.fixture(scope="module")
+def reader_only(settings: Settings) -> Tenant:
+    return make_tenant(settings, "Reader without permission", permissions=("analytics:create",))
+
+
+@pytest.fixture(scope="module")
+def unentitled(settings: Settings) -> Tenant:
+    return make_tenant(settings, "No reporting", entitlements=())
+
+
+@pytest.fixture(scope="module")
+def basic_only(settings: Settings) -> Tenant:
+    return make_tenant(settings, "Basic reporting", entitlements=("enterprise_reporting",))
+
+
+def test_missing_credential_is_401(api: TestClient) -> None:
+    response = api.get("/v1/reports/runs")
+    assert_error(response, 401, "unauthenticated")
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Basic dXNlcjpwYXNz", "Bearer", "Bearer rpk_not-a-real-key", "rpk_without_scheme"],
+)
+def test_invalid_credential_is_401(api: TestClient, header: str) -> None:
+    assert_error(
+        api.get("/v1/reports/runs", headers={"Authorization": header}), 401, "unauthenticated"
+    )
+
+
+def test_revoked_key_is_401(api: TestClient, settings: Settings, tenant_a: Tenant) -> None:
+    with session_scope(settings.database_url) as session:
+        credential, token = repository.create_credential(
+            session, tenant_a.organization_id, permissions=["analytics:read"]
+        )
+        repository.revoke_credential(session, credential.id)
+    response = api.get("/v1/reports/runs", headers={"Authorization": f"Bearer {token}"})
+    assert_error(response, 401, "unauthenticated")
+
+
+def test_expired_session_token_is_401(
+    api: TestClient, settings: Settings, tenant_a: Tenant
+) -> None:
+    with session_scope(settings.database_url) as session:
+        _, token = repository.create_credential(
+            session,
+            tenant_a.organization_id,
+            permissions=["analytics:read"],
+            kind="session",
+            expires_at=datetime.now(UTC) - timedelta(seconds=1),
+        )
+    response = api.get("/v1/reports/runs", headers={"Authorization": f"Bearer {token}"})
+    assert_error(response, 401, "unauthenticated")
+
+
+def test_live_session_token_is_accepted(
+    api: TestClient, settings: Settings, tenant_a: Tenant
+) -> None:
+    with session_scope(settings.database_url) as session:
+        _, token = repository.create_credential(
+            session,
+            tenant_a.organization_id,
+            permissions=["analytics:read"],
+            kind="session",
+            expires_at=datetime.now(UTC) + timedelta(hours=1),
+        )
+    response = api.get("/v1/reports/runs", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+def test_missing_permission_is_403_forbidden(api: TestClient, reader_only: Tenant) -> None:
+    error = assert_error(
+        api.post("/v1/reports/runs", json=RUN, headers=reader_only.headers), 403, "forbidden"
+    )
+    assert "analytics:read" in error["message"]
+
+
+def test_missing_entitlement_is_403(api: TestClient, unentitled: Tenant) -> None:
+    response = api.get("/v1/reports/runs", headers=unentitled.headers)
+    error = assert_error(response, 403, "entitlement_denied")
+    assert error["details"] == {"entitlement": "enterprise_reporting"}
+
+
+def test_branded_pdf_needs_its_entitlement(api: TestClient, basic_only: Tenant) -> None:
+    body = {"report_id": "ciso.alerts_by_severity", "formats": ["pdf_branded"]}
+    response = api.post("/v1/reports/runs", json=body, headers=basic_only.headers)
+    error = assert_error(response, 403, "entitlement_denied")
+    assert error["details"] == {"entitlement": "enterprise_reporting.branded_pdf"}
+
+
+def test_unknown_report_is_404(api: TestClient, tenant_a: Tenant) -> None:
+    body = {"report_id": "ciso.no_such_report", "formats": ["csv"]}
+    assert_error(
+        api.post("/v1/reports/runs", json=body, headers=tenant_a.headers), 404, "not_found"
+    )
+
+
+def test_unknown_report_one_shot_is_404(api: TestClient, tenant_a: Tenant) -> None:
+    response = api.get("/v1/reports/run/ciso.no_such_report?format=csv", headers=tenant_a.headers)
+    assert_error(response, 404, "not_found")
+
+
+def test_unknown_saved_report_is_404(api: TestClient, tenant_a: Tenant) -> None:
+    body = {"saved_report_id": "rsav_01M91D48NBXA23BANK8FZFY1ZA", "formats": ["csv"]}
+    assert_error(
+        api.post("/v1/reports/runs", json=body, headers=tenant_a.headers), 404, "not_found"
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/reports/runs/rrun_01M91D48NBXA23BANK8FZFY1ZA",
+        "/v1/reports/runs/not-a-run-id",
+        "/v1/reports/runs/rrun_01M91D48NBXA23BANK8FZFY1ZA/artifacts/csv",
+    ],
+)
+def test_unknown_run_is_404(api: TestClient, tenant_a: Tenant, path: str) -> None:
+    assert_error(api.get(path, headers=tenant_a.headers), 404, "not_found")
+
+
+def test_unknown_path_is_404_envelope(api: TestClient, tenant_a: Tenant) -> None:
+    assert_error(api.get("/v1/reports/nothing-here", headers=tenant_a.headers), 404, "not_found")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"formats": ["csv"]}, "body"),
+        ({"report_id": "ciso.alerts_by_severity", "saved_report_id": "rsav_x"}, "body"),
+        ({"report_id": "ciso.alerts_by_severity", "formats": ["docx"]}, "body.formats.0"),
+        ({"report_id": "ciso.alerts_by_severity", "formats": []}, "body.formats"),
+        ({"report_id": "ciso.alerts_by_severity", "formats": ["csv", "csv"]}, "body"),
+        ({"report_id": "ciso.alerts_by_severity", "colour": "red"}, "body.colour"),
+        ({"report_id": "ciso.alerts_by_severity", "params": []}, "body.params"),
+        ({"report_id": 42}, "body.report_id"),
+        (
+            {"report_id": "ciso.alerts_by_severity", "render_options": {"logo": "x"}},
+            "body.render_options.logo",
+        ),
+    ],
+)
+def test_invalid_body_is_400_validation_error(
+    api: TestClient, tenant_a: Tenant, body: dict[str, Any], field: str
+) -> None:
+    response = api.post("/v1/reports/runs", json=body, headers=tenant_a.headers)
+    error = assert_error(response, 400, "validation_error")
+    assert error["details"][0]["field"] == field
+
+
+def test_malformed_json_is_400(api: TestClient, tenant_a: Tenant) -> None:
+    response = api.post(
+        "/v1/reports/runs",
+        content=b"{not json",
+        headers={**tenant_a.headers, "Content-Type": "application/json"},
+    )
+    assert_error(response, 400, "validation_error")
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"colour": "red"}, "params.colour"),
+        ({"region": "mars"}, "params.region"),
+        ({"period": "30 days"}, "period"),
+        ({"period": "0d"}, "period"),
+        ({"period_start": "2026-04-01"}, "period_end"),
+        ({"period_start": "yesterday", "period_end": "2026-04-02"}, "period_start"),
+        ({"period_start": "2026-05-01", "period_end": "2026-04-01"}, "period_start"),
+        ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
+    ],
+)
+def test_invalid_params_are_400(
+    api: TestClient, tenant_a: Tenant, params: dict[str, Any], field: str
+) -> None:
+    body = {**RUN, "params": params}
+    error = assert_error(
+        api.post("/v1/reports/runs", json=body, headers=tenant_a.headers), 400, "validation_error"
+    )
+    assert error["details"][0]["field"] == field
+
+
+def test_invalid_param_lists_allowed_values(api: TestClient, tenant_a: Tenant) -> None:
+    body = {**RUN, "params": {"region": "mars"}}
+    error = assert_error(
+        api.post("/v1/reports/runs", json=body, headers=tenant_a.headers), 400, "validation_error"
+    )
+    assert error["details"][0]["allowed"] == ["amer", "emea", "apac"]
+
+
+def test_unavailable_format_is_400(api: TestClient, tenant_a: Tenant) -> None:
+    body = {"report_id": "ciso.alerts_by_severity", "formats": ["xlsx"]}
+    error = assert_error(
+        api.post("/v1/reports/runs", json=body, headers=tenant_a.headers), 400, "validation_error"
+    )
+    assert error["details"][0]["allowed"] == ["json", "csv"]
+
+
+@pytest.mark.parametrize(
+    "query", ["limit=0", "limit=101", "cursor=%%%", "cursor=cnJ1bl94", "status=done"]
+)
+def test_invalid_list_query_is_400(api: TestClient, tenant_a: Tenant, query: str) -> None:
+    assert_error(
+        api.get(f"/v1/reports/runs?{query}", headers=tenant_a.headers), 400, "validation_error"
+    )
+
+
+def test_one_shot_invalid_format_is_400(api: TestClient, tenant_a: Tenant) -> None:
+    response = api.get(
+        "/v1/reports/run/ciso.alerts_by_severity?format=docx", headers=tenant_a.headers
+    )
+    assert_error(response, 400, "validation_error")
+
+
+def test_method_not_allowed_uses_envelope(api: TestClient, tenant_a: Tenant) -> None:
+    assert_error(
+        api.delete("/v1/reports/runs", headers=tenant_a.headers), 405, "method_not_allowed"
+    )
