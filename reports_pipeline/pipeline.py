@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,9 @@ from reports_pipeline.render import CONTENT_TYPES, EXTENSIONS, renderer_for
 from reports_pipeline.render.context import ColumnMeta, RenderContext
 from reports_pipeline.settings import get_settings
 from reports_pipeline.store import repository
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +56,8 @@ class ExecutedResult:
     truncated: bool
     result_path: str
     """Arrow IPC file of the rows, relative to the artifact root."""
+    preview: dict[str, Any]
+    """The first rows as JSON-ready columns and rows, stored with the run."""
 
 
 def prepare_run(session: Session, run_id: str, *, dagster_run_id: str | None) -> RunPlan:
@@ -92,7 +97,10 @@ def execute_plan(plan: RunPlan, warehouse: Path, artifact_root: Path) -> Execute
     relative = plan.run_dir / RESULT_FILE
     write_arrow(result.table, artifact_root / relative)
     return ExecutedResult(
-        row_count=result.table.num_rows, truncated=result.truncated, result_path=str(relative)
+        row_count=result.table.num_rows,
+        truncated=result.truncated,
+        result_path=str(relative),
+        preview=build_preview(plan, result.table),
     )
 
 
@@ -154,19 +162,17 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def build_preview(plan: RunPlan, result: ExecutedResult, artifact_root: Path) -> dict[str, Any]:
+def build_preview(plan: RunPlan, table: pa.Table) -> dict[str, Any]:
     """Return the first rows of the result as JSON-ready columns and rows."""
-    from reports_pipeline.execute import read_arrow
     from reports_pipeline.render.values import json_rows
 
     limit = get_settings().preview_rows
-    table = read_arrow(artifact_root / result.result_path)
     # The preview is for display, so decimals become floats; the JSON artifact keeps every digit.
     rows, _ = json_rows(table, plan.query.timezone, limit=limit, exact_decimals=False)
     return {
         "columns": [c.name for c in plan.query.columns],
         "rows": rows,
-        "preview_truncated": result.row_count > limit,
+        "preview_truncated": table.num_rows > limit,
     }
 
 
@@ -176,13 +182,12 @@ def record_ready(
     result: ExecutedResult,
     artifacts: list[dict[str, Any]],
 ) -> None:
-    artifact_root = get_settings().artifact_dir
     repository.record_success(
         session,
         plan.run_id,
         row_count=result.row_count,
         truncated=result.truncated,
-        preview=build_preview(plan, result, artifact_root),
+        preview=result.preview,
         artifacts=sorted(artifacts, key=lambda a: plan.formats.index(a["format"])),
     )
 

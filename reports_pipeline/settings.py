@@ -51,7 +51,9 @@ class Settings(BaseSettings):
         gt=0,
         description="How long POST /v1/reports/runs waits for a run before answering 202.",
     )
-    run_poll_interval_seconds: float = Field(default=0.05, gt=0)
+    run_poll_interval_seconds: float = Field(
+        default=0.02, gt=0, description="Interval between two reads of a running run's record."
+    )
     row_cap: int = Field(default=10_000, gt=0, le=10_000)
     preview_rows: int = Field(default=100, gt=0, le=1_000)
 

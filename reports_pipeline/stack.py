@@ -77,17 +77,22 @@ mutation Reload($name: String!) {
     __typename
     ... on WorkspaceLocationEntry {
       loadStatus
-      locationOrLoadError { __typename }
+      locationOrLoadError { __typename ... on PythonError { message } }
     }
   }
 }
 """
 
 
+class CodeLocationError(RuntimeError):
+    """The code location failed to load; the message carries Dagster's error."""
+
+
 def reload_code_location(settings: Settings, timeout: float = 30.0) -> bool:
     """Ask the webserver to reload the code location; return whether it loaded cleanly.
 
-    Raises `httpx.HTTPError` when the webserver cannot be reached.
+    Raises `httpx.HTTPError` when the webserver cannot be reached and `CodeLocationError` when
+    the code location itself fails to load.
     """
     response = httpx.post(
         f"http://127.0.0.1:{settings.dagster_port}/graphql",
@@ -96,6 +101,9 @@ def reload_code_location(settings: Settings, timeout: float = 30.0) -> bool:
     )
     response.raise_for_status()
     entry = response.json()["data"]["reloadRepositoryLocation"]
+    error = entry.get("locationOrLoadError") or {}
+    if error.get("__typename") == "PythonError":
+        raise CodeLocationError(error.get("message", "the code location failed to load"))
     return bool(
         entry.get("loadStatus") == "LOADED"
         and entry["locationOrLoadError"]["__typename"] == "RepositoryLocation"
@@ -198,15 +206,21 @@ class Stack:
 
     def wait_ready(self, *, timeout: float, api: bool) -> None:
         deadline = time.monotonic() + timeout
+        last_error = "the webserver did not answer"
         while True:
             self._check_alive()
             try:
                 if reload_code_location(self.settings):
                     break
-            except (httpx.HTTPError, KeyError, TypeError, ValueError):
-                pass
+            except CodeLocationError as exc:
+                # Expected while the code server starts; fatal if it persists.
+                last_error = str(exc)
+            except (httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
+                last_error = f"{type(exc).__name__}: {exc}"
             if time.monotonic() > deadline:
-                raise TimeoutError("the Dagster webserver did not load the code location in time")
+                raise TimeoutError(
+                    f"the Dagster webserver did not load the code location in time: {last_error}"
+                )
             time.sleep(0.5)
         while api:
             self._check_alive()

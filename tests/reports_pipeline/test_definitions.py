@@ -1,0 +1,29 @@
+"""The Dagster code location loads and holds the report job with its stages in order."""
+
+from __future__ import annotations
+
+from reports_pipeline.definitions import defs
+from reports_pipeline.orchestration import tags
+
+
+def test_definitions_load() -> None:
+    job = defs.get_job_def(tags.REPORT_JOB)
+    assert job.executor_def.name == "in_process"
+
+
+def _upstream(node_name: str) -> list[str]:
+    structure = defs.get_job_def(tags.REPORT_JOB).graph.dependency_structure
+    outputs = structure.all_upstream_outputs_from_node(node_name)
+    return sorted({output.node.name for output in outputs})
+
+
+def test_report_job_stage_order() -> None:
+    assert _upstream("compile_report") == []
+    assert _upstream("execute_query") == ["compile_report"]
+    assert _upstream("render_artifact") == ["execute_query"]
+    assert _upstream("record_outcome") == ["execute_query", "render_artifact"]
+
+
+def test_health_check_job_has_one_op() -> None:
+    job = defs.get_job_def(tags.HEALTH_CHECK_JOB)
+    assert [node.name for node in job.graph.nodes] == ["ping"]
