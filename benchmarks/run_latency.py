@@ -99,7 +99,9 @@ def time_report(client: httpx.Client) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=12, help="measured runs of each kind")
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured runs of each kind")
     parser.add_argument("--storage", choices=("postgres", "sqlite"), default="postgres")
@@ -161,19 +163,25 @@ def main() -> None:
         if args.storage == "postgres":
             drop_databases(prefix)
 
-    floor_median, report_median = statistics.median(floors), statistics.median(reports)
-    floor_p95, report_p95 = percentile(floors, 0.95), percentile(reports, 0.95)
+    command = f"python benchmarks/run_latency.py --runs {args.runs} --storage {args.storage}"
+    machine = f"{platform.platform()}, {platform.machine()}, Python {platform.python_version()}"
+    rows = [
+        ("floor: one-op job via GraphQL", floors),
+        ("POST /v1/reports/runs (json + csv)", reports),
+    ]
     print(f"## Run latency ({datetime.now(UTC):%Y-%m-%d}, {args.storage} storage)")
     print()
-    print(f"Command: `python benchmarks/run_latency.py --runs {args.runs} --storage {args.storage}`")
-    print(f"Machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
-          f"Python {platform.python_version()}")
+    print(f"Command: `{command}`")
+    print(f"Machine: {machine}")
     print()
     print("| measurement | runs | median (s) | p95 (s) |")
     print("|---|---|---|---|")
-    print(f"| floor: one-op job via GraphQL | {len(floors)} | {floor_median:.3f} | {floor_p95:.3f} |")
-    print(f"| POST /v1/reports/runs (json + csv) | {len(reports)} | {report_median:.3f} | {report_p95:.3f} |")
-    print(f"| ratio report / floor | | {report_median / floor_median:.2f} | {report_p95 / floor_p95:.2f} |")
+    for name, values in rows:
+        median, p95 = statistics.median(values), percentile(values, 0.95)
+        print(f"| {name} | {len(values)} | {median:.3f} | {p95:.3f} |")
+    median_ratio = statistics.median(reports) / statistics.median(floors)
+    p95_ratio = percentile(reports, 0.95) / percentile(floors, 0.95)
+    print(f"| ratio report / floor | | {median_ratio:.2f} | {p95_ratio:.2f} |")
 
 
 if __name__ == "__main__":

@@ -149,18 +149,19 @@ def _bucket(grain: TimeGrain, source: Source, binder: _Binder, timezone: str) ->
     if source.time_type is FieldType.TIMESTAMP:
         # timezone(zone, timestamptz) yields the wall-clock time in that zone, whatever the
         # session's TimeZone setting is, so buckets follow the report's zone.
-        local: exp.Expr = exp.Anonymous(
-            this="timezone", expressions=[binder.bind(timezone), time]
-        )
+        local: exp.Expr = exp.Anonymous(this="timezone", expressions=[binder.bind(timezone), time])
     else:
         local = exp.cast(time, exp.DataType.Type.TIMESTAMP)
 
     def trunc(unit: str) -> exp.Expr:
         return exp.Anonymous(this="date_trunc", expressions=[exp.Literal.string(unit), local])
 
-    if grain is TimeGrain.HOUR:
-        # Back to an instant, so a half-hour zone's bucket shows its true UTC offset.
-        return exp.Anonymous(this="timezone", expressions=[binder.bind(timezone), trunc("hour")])
+    if grain is TimeGrain.HOUR and source.time_type is FieldType.TIMESTAMP:
+        # Subtract the local minutes and seconds from the instant itself: each row keeps its
+        # own UTC offset, so the two 01:00 hours of a fall-back night stay apart and a
+        # half-hour zone's bucket starts on the half hour in UTC.
+        past_the_hour = exp.Paren(this=exp.Sub(this=local, expression=trunc("hour")))
+        return exp.Sub(this=time.copy(), expression=past_the_hour)
     if grain in (TimeGrain.DAY, TimeGrain.WEEK):
         return exp.cast(trunc(grain.value), exp.DataType.Type.DATE)
     if grain is TimeGrain.MONTH:
@@ -177,9 +178,7 @@ def _bucket(grain: TimeGrain, source: Source, binder: _Binder, timezone: str) ->
     return exp.Anonymous(this="strftime", expressions=[local, exp.Literal.string("%Y")])
 
 
-def _redacted(
-    dimension: Dimension, method: str, keep: int, binder: _Binder, org: str
-) -> exp.Expr:
+def _redacted(dimension: Dimension, method: str, keep: int, binder: _Binder, org: str) -> exp.Expr:
     column = _col(dimension.column)
     text = exp.cast(column, exp.DataType.Type.VARCHAR)
     if method == "hash":
@@ -231,7 +230,7 @@ def coerce_value(dimension: Dimension, value: Any, where: str) -> Any:
             raise invalid("true or false")
         return value
     if kind is FieldType.INTEGER:
-        if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**63:
+        if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
             raise invalid("a 64-bit integer")
         return value
     if kind is FieldType.NUMBER:
@@ -251,9 +250,7 @@ def coerce_value(dimension: Dimension, value: Any, where: str) -> Any:
     return moment
 
 
-def _filter(
-    source: Source, binding: ReportFilterBinding, binder: _Binder, where: str
-) -> exp.Expr:
+def _filter(source: Source, binding: ReportFilterBinding, binder: _Binder, where: str) -> exp.Expr:
     check_filter_field(source, binding.field, binding.op, where)
     dimension = source.dimension(binding.field)
     assert dimension is not None

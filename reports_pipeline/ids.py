@@ -22,5 +22,5 @@ def new_id(prefix: str) -> str:
 
 def has_prefix(value: str, prefix: str) -> bool:
     """Return whether `value` is a well-formed identifier with the given prefix."""
-    match = _ID_PATTERN.match(value)
+    match = _ID_PATTERN.fullmatch(value)
     return match is not None and match.group("prefix") == prefix

@@ -108,6 +108,8 @@ def resolve_params(
             timezone=timezone,
             now=now,
         )
+        if explicit_bounds and not params.get("period"):
+            values["period"] = None
         values["period_start"] = period.start.isoformat()
         values["period_end"] = period.end.isoformat()
     values["timezone"] = timezone

@@ -29,6 +29,7 @@ NAMED_PERIODS = (
     "year_to_date",
 )
 _SHORTHAND = re.compile(r"^(?P<count>[1-9][0-9]{0,3})(?P<unit>[hdwm])$")
+_DATE_ONLY = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")
 _ONE_MICROSECOND = timedelta(microseconds=1)
 _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -132,7 +133,7 @@ def parse_bound(value: str, zone: ZoneInfo, *, field: str, end: bool) -> datetim
     """Parse an ISO 8601 timestamp or date; a date alone covers its whole local day."""
     text = value.strip()
     try:
-        if len(text) == 10:
+        if _DATE_ONLY.match(text):
             day = date.fromisoformat(text)
             if end:
                 return _local_midnight(day + timedelta(days=1), zone) - _ONE_MICROSECOND

@@ -43,7 +43,10 @@ class CatalogueError(Exception):
 
 
 def _with_period_bounds(raw: dict[str, Any]) -> dict[str, Any]:
-    params = list(raw.get("params") or [])
+    params = raw.get("params") or []
+    if not isinstance(params, list) or not all(isinstance(p, dict) for p in params):
+        # Left for the model to reject with the field's location.
+        return raw
     names = {p.get("name") for p in params}
     if "period" in names:
         params += [spec.model_dump() for spec in _PERIOD_BOUNDS if spec.name not in names]
@@ -52,14 +55,19 @@ def _with_period_bounds(raw: dict[str, Any]) -> dict[str, Any]:
 
 def load_file(path: Path) -> list[ReportDefinition]:
     """Parse and check every definition in one YAML file."""
-    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    try:
+        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except yaml.YAMLError as exc:
+        raise CatalogueError(f"{path.name}: invalid YAML: {exc}") from exc
     if not isinstance(entries, list):
         raise CatalogueError(f"{path.name}: expected a list of report definitions")
     definitions = []
     for position, raw in enumerate(entries):
-        report_id = (
-            raw.get("id", f"entry {position}") if isinstance(raw, dict) else f"entry {position}"
-        )
+        if not isinstance(raw, dict):
+            raise CatalogueError(
+                f"{path.name}: entry {position} is not a report definition (a mapping of fields)"
+            )
+        report_id = raw.get("id", f"entry {position}")
         try:
             definition = ReportDefinition.model_validate(_with_period_bounds(raw))
             check_definition(definition)

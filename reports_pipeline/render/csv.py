@@ -23,7 +23,8 @@ FORMULA_PREFIX = r"^[=+\-@\t\r]"
 
 def _neutralise(column: pa.ChunkedArray) -> pa.ChunkedArray:
     risky = pc.match_substring_regex(column, FORMULA_PREFIX)
-    return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+    apostrophe, empty = pa.scalar("'", column.type), pa.scalar("", column.type)
+    return pc.if_else(risky, pc.binary_join_element_wise(apostrophe, column, empty), column)
 
 
 def _timestamps_as_text(column: pa.ChunkedArray, timezone: str) -> pa.Array:
@@ -41,7 +42,10 @@ def csv_table(table: pa.Table, timezone: str) -> pa.Table:
     """Return `table` with text neutralised, timestamps in `timezone` and NaN as empty cells."""
     columns = []
     for field, column in zip(table.schema, table.columns, strict=True):
-        if pat.is_string(field.type) or pat.is_large_string(field.type):
+        if pat.is_dictionary(field.type):
+            # DuckDB returns ENUM columns dictionary-encoded; decode them so they are checked.
+            column = column.cast(field.type.value_type)
+        if pat.is_string(column.type) or pat.is_large_string(column.type):
             column = _neutralise(column)
         elif pat.is_timestamp(field.type):
             column = _timestamps_as_text(column, timezone)
