@@ -8,7 +8,7 @@ import signal
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from reports_pipeline.settings import STATE_DIR, Settings, get_settings
+
+if TYPE_CHECKING:
+    from reports_pipeline.warehouse.seed import SeedPlan
 
 app = typer.Typer(help="Operate the Reports service.", no_args_is_help=True)
 org_app = typer.Typer(help="Organisations and their entitlements.", no_args_is_help=True)
@@ -139,12 +142,9 @@ def key_revoke(credential_id: str) -> None:
     console.print(f"revoked {credential_id}")
 
 
-def _seed(
-    settings: Settings, organizations: list[str], days: int, alerts_per_day: int, end: date | None
-) -> None:
-    from reports_pipeline.warehouse.seed import SeedPlan, seed_row_total, seed_warehouse
+def _seed(settings: Settings, plan: SeedPlan) -> None:
+    from reports_pipeline.warehouse.seed import seed_batches, seed_warehouse
 
-    plan = SeedPlan(organizations=organizations, days=days, alerts_per_day=alerts_per_day, end=end)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -152,7 +152,7 @@ def _seed(
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console) as progress:
-        task = progress.add_task("seeding warehouse", total=seed_row_total(plan))
+        task = progress.add_task("seeding warehouse", total=seed_batches(plan))
 
         def advance(source_id: str, organization_id: str) -> None:
             progress.update(task, advance=1, description=f"{source_id} {organization_id}")
@@ -172,9 +172,14 @@ def warehouse_seed(
         ),
     ] = None,
     days: Annotated[int, typer.Option(min=1, max=3650, help="Days of history to generate.")] = 400,
-    alerts_per_day: Annotated[
-        int, typer.Option(min=1, max=100_000, help="MCP alerts per organisation and day.")
-    ] = 40,
+    scale: Annotated[
+        float,
+        typer.Option(
+            min=0.001,
+            max=1000.0,
+            help="Multiplier of every event source's rows per organisation and day.",
+        ),
+    ] = 1.0,
     end: Annotated[
         str | None, typer.Option(help="Last day of data (YYYY-MM-DD); default today in UTC.")
     ] = None,
@@ -182,6 +187,7 @@ def warehouse_seed(
     """Replace the warehouse with deterministic demo data."""
     from reports_pipeline.store import repository
     from reports_pipeline.store.db import session_scope
+    from reports_pipeline.warehouse.seed import SeedPlan
 
     settings = _settings()
     organizations = list(org or [])
@@ -189,8 +195,11 @@ def warehouse_seed(
         with session_scope(settings.database_url) as session:
             organizations = [o.id for o in repository.list_organizations(session)]
         organizations += list(PEER_ORGANIZATIONS)
-    end_date = date.fromisoformat(end) if end else None
-    _seed(settings, organizations, days, alerts_per_day, end_date)
+    try:
+        end_date = date.fromisoformat(end) if end else None
+    except ValueError as exc:
+        raise typer.BadParameter(f"--end {end!r} is not a date such as 2026-11-30") from exc
+    _seed(settings, SeedPlan(organizations=organizations, days=days, end=end_date, scale=scale))
 
 
 def _ensure_secrets() -> None:
@@ -219,6 +228,7 @@ def demo() -> None:
     from reports_pipeline.store import repository
     from reports_pipeline.store.db import session_scope
     from reports_pipeline.store.migrate import upgrade
+    from reports_pipeline.warehouse.seed import SeedPlan
 
     _ensure_secrets()
     settings = _settings()
@@ -244,7 +254,7 @@ def demo() -> None:
     )
     DEMO_ENV.chmod(0o600)
     if not settings.warehouse_path.exists():
-        _seed(settings, [organization_id, *PEER_ORGANIZATIONS], 400, 40, None)
+        _seed(settings, SeedPlan(organizations=[organization_id, *PEER_ORGANIZATIONS]))
     console.print(f"demo organisation {organization_id}; credentials in {DEMO_ENV}")
 
 

@@ -63,7 +63,7 @@ def test_shipped_id_starts_with_persona(definition: ReportDefinition) -> None:
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("seeded") / "warehouse.duckdb"
-    plan = SeedPlan(organizations=[ORG], days=120, end=date(2027, 4, 30), alerts_per_day=5)
+    plan = SeedPlan(organizations=[ORG], days=120, end=date(2027, 4, 30), scale=0.125)
     seed_warehouse(path, plan)
     return path
 

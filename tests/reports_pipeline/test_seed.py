@@ -11,14 +11,15 @@ import pytest
 
 from reports_pipeline.semantic.model import FieldType, Source
 from reports_pipeline.semantic.sources import GOVERNANCE_DAILY, MCP_ALERT_EVENTS, SOURCES
+from reports_pipeline.warehouse.generators.registry import GENERATORS
 from reports_pipeline.warehouse.schema import create_table_sql
-from reports_pipeline.warehouse.seed import SeedPlan, seed_row_total, seed_warehouse
+from reports_pipeline.warehouse.seed import SeedPlan, seed_batches, seed_warehouse
 
 ORG_A = "org_01HZX3K5Q8V2N4M6P7R9T1W3Y5"
 ORG_B = "org_01HZX3K5Q8V2N4M6P7R9T1W3Y6"
 END = date(2027, 1, 31)
-PLAN = SeedPlan(organizations=[ORG_B, ORG_A], days=20, end=END, alerts_per_day=10)
-SMALL_PLAN = SeedPlan(organizations=[ORG_A], days=3, end=date(2026, 6, 30), alerts_per_day=2)
+PLAN = SeedPlan(organizations=[ORG_B, ORG_A], days=20, end=END, scale=0.25)
+SMALL_PLAN = SeedPlan(organizations=[ORG_A], days=3, end=date(2026, 6, 30), scale=0.05)
 
 
 def fetch(path: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -66,7 +67,7 @@ def test_seed_counts_stored(seeded: Path, source: Source) -> None:
     sql = f'SELECT org_id, count(*) FROM "{source.table}" GROUP BY ALL ORDER BY ALL'  # noqa: S608
     per_org = fetch(seeded, sql)
 
-    rows = PLAN.days * (PLAN.alerts_per_day if source is MCP_ALERT_EVENTS else 9)
+    rows = PLAN.days * (10 if source is MCP_ALERT_EVENTS else 9)
     assert per_org == [(ORG_A, rows), (ORG_B, rows)]
 
 
@@ -128,8 +129,8 @@ def test_seed_progress_calls(tmp_path: Path) -> None:
 
     seed_warehouse(tmp_path / "warehouse.duckdb", PLAN, progress=lambda s, o: calls.append((s, o)))
 
-    assert len(calls) == seed_row_total(PLAN)
-    assert calls[0] == ("mcp_alert_events", ORG_B)
+    assert len(calls) == seed_batches(PLAN)
+    assert calls[0] == (GENERATORS[0].source.id, ORG_B)
 
 
 def test_seed_needs_organisation(tmp_path: Path) -> None:
