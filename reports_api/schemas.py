@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from reports_pipeline.semantic.model import Dimension, Metric, Source
+
 Format = Literal["json", "csv", "pdf", "pdf_branded", "xlsx"]
 RunStatus = Literal["queued", "running", "ready", "failed", "expired"]
 
@@ -106,3 +108,86 @@ class ErrorBody(BaseModel):
 
 class ErrorEnvelope(BaseModel):
     error: ErrorBody
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorEnvelope} for code in (400, 401, 403, 404, 410, 422, 429)
+}
+
+
+class DimensionPublic(BaseModel):
+    key: str
+    label: str
+    type: str
+    description: str
+    allowed_values: list[str] | None = None
+    filter_ops: list[str]
+
+    @classmethod
+    def from_dimension(cls, dimension: Dimension) -> DimensionPublic:
+        return cls(
+            key=dimension.key,
+            label=dimension.label,
+            type=dimension.type.value,
+            description=dimension.description,
+            allowed_values=list(dimension.allowed_values) or None,
+            filter_ops=[op.value for op in dimension.filter_ops],
+        )
+
+
+class MetricPublic(BaseModel):
+    key: str
+    label: str
+    type: str
+    aggregation: str
+    description: str
+    unit: str
+    format: str
+    numerator: str | None = None
+    denominator: str | None = None
+    percentile: float | None = None
+
+    @classmethod
+    def from_metric(cls, metric: Metric) -> MetricPublic:
+        return cls(
+            key=metric.key,
+            label=metric.label,
+            type=metric.type.value,
+            aggregation=metric.aggregation.value,
+            description=metric.description,
+            unit=metric.unit,
+            format=metric.format,
+            numerator=metric.numerator,
+            denominator=metric.denominator,
+            percentile=metric.percentile,
+        )
+
+
+class SemanticSourcePublic(BaseModel):
+    """A source's full schema: the only fields a report or saved report may reference."""
+
+    id: str
+    description: str
+    organization_column: str
+    time_column: str
+    time_type: str
+    time_grains: list[str]
+    dimensions: list[DimensionPublic]
+    metrics: list[MetricPublic]
+
+    @classmethod
+    def from_source(cls, source: Source) -> SemanticSourcePublic:
+        return cls(
+            id=source.id,
+            description=source.description,
+            organization_column=source.org_column,
+            time_column=source.time_column,
+            time_type=source.time_type.value,
+            time_grains=[grain.value for grain in source.time_grains],
+            dimensions=[DimensionPublic.from_dimension(d) for d in source.dimensions],
+            metrics=[MetricPublic.from_metric(m) for m in source.metrics],
+        )
+
+
+class SemanticSourcePage(BaseModel):
+    items: list[SemanticSourcePublic]

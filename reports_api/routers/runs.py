@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from reports_api.deps import Reader, SessionDep, SettingsDep
 from reports_api.launcher import DagsterLauncher
 from reports_api.pagination import decode_cursor, encode_cursor
-from reports_api.schemas import ErrorEnvelope, Format, RunCreate, RunPage, RunResult, RunStatus
+from reports_api.schemas import ERROR_RESPONSES, Format, RunCreate, RunPage, RunResult, RunStatus
 from reports_api.services import runs as service
 from reports_pipeline import ids
 from reports_pipeline.catalogue.loader import get_catalogue
@@ -19,10 +19,7 @@ from reports_pipeline.render import EXTENSIONS
 from reports_pipeline.store import repository
 from reports_pipeline.store.models import ReportRun
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorEnvelope} for code in (400, 401, 403, 404, 410, 422, 429)
-}
-router = APIRouter(prefix="/v1/reports", tags=["runs"], responses=ERRORS)
+router = APIRouter(prefix="/v1/reports", tags=["runs"], responses=ERROR_RESPONSES)
 
 RunId = Annotated[str, Path(max_length=40, examples=["rrun_01JF8RRRN1A2B3C4D5E6F7G8H9"])]
 
