@@ -202,6 +202,37 @@ def warehouse_seed(
     _seed(settings, SeedPlan(organizations=organizations, days=days, end=end_date, scale=scale))
 
 
+@warehouse_app.command("load")
+def warehouse_load(
+    source_id: Annotated[str, typer.Argument(help="Source whose table the file replaces.")],
+    file: Annotated[
+        Path, typer.Argument(help="A .parquet or .csv file with the source's columns.")
+    ],
+    org: Annotated[
+        str | None,
+        typer.Option(help="Replace only this organisation's rows; the file may hold no other."),
+    ] = None,
+) -> None:
+    """Load a Parquet or CSV export into one warehouse table, checking its schema first."""
+    from reports_pipeline.semantic.sources import SOURCES
+    from reports_pipeline.warehouse.load import LoadError, load_file
+
+    source = SOURCES.get(source_id)
+    if source is None:
+        raise typer.BadParameter(
+            f"unknown source {source_id!r}; valid sources: {', '.join(SOURCES)}"
+        )
+    try:
+        with console.status(f"loading {file} into {source.table}"):
+            result = load_file(_settings().warehouse_path, source, file, organization=org)
+    except LoadError as exc:
+        console.print(f"load failed, nothing changed: {exc}", style="red")
+        raise typer.Exit(code=1) from exc
+    if result.ignored_columns:
+        console.print(f"ignored columns not in the source: {', '.join(result.ignored_columns)}")
+    console.print(f"{source.table} now holds {result.rows:,} rows")
+
+
 def _ensure_secrets() -> None:
     """Create `.reports/reports.env` with a random signing key on first start."""
     if SECRETS_ENV.exists():

@@ -929,7 +929,7 @@ def insert(
 ) -> None:
     placeholders = ", ".join("?" for _ in columns)
     connection.executemany(
-        f"INSERT INTO {table} VALUES ({placeholders})",  # noqa: S608 - names from the source
+        f"INSERT INTO {table} VALUES ({placeholders})",
         [[row.get(name) for name in columns] for row in rows],
     )
 

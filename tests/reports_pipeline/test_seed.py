@@ -28,7 +28,7 @@ def fetch(path: Path, sql: str) -> list[tuple[Any, ...]]:
 
 
 def contents(path: Path, source: Source) -> list[tuple[Any, ...]]:
-    return fetch(path, f'SELECT * FROM "{source.table}" ORDER BY ALL')  # noqa: S608
+    return fetch(path, f'SELECT * FROM "{source.table}" ORDER BY ALL')
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def test_seed_counts(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("source", SOURCES.values(), ids=list(SOURCES))
 def test_seed_counts_stored(seeded: Path, source: Source) -> None:
-    sql = f'SELECT org_id, count(*) FROM "{source.table}" GROUP BY ALL ORDER BY ALL'  # noqa: S608
+    sql = f'SELECT org_id, count(*) FROM "{source.table}" GROUP BY ALL ORDER BY ALL'
     per_org = fetch(seeded, sql)
 
     rows = PLAN.days * (10 if source is MCP_ALERT_EVENTS else 9)
@@ -74,7 +74,7 @@ def test_seed_counts_stored(seeded: Path, source: Source) -> None:
 @pytest.mark.parametrize("source", SOURCES.values(), ids=list(SOURCES))
 def test_seed_stored_order(seeded: Path, source: Source) -> None:
     columns = f'"{source.org_column}", "{source.time_column}"'
-    stored = fetch(seeded, f'SELECT {columns} FROM "{source.table}" ORDER BY rowid')  # noqa: S608
+    stored = fetch(seeded, f'SELECT {columns} FROM "{source.table}" ORDER BY rowid')
 
     assert stored == sorted(stored)
 
@@ -119,7 +119,7 @@ ENUM_DIMENSIONS = [
     ids=[f"{source.id}.{dimension.key}" for source, dimension in ENUM_DIMENSIONS],
 )
 def test_seed_enum_values_allowed(seeded: Path, source: Source, dimension: Any) -> None:
-    stored = fetch(seeded, f'SELECT DISTINCT "{dimension.column}" FROM "{source.table}"')  # noqa: S608
+    stored = fetch(seeded, f'SELECT DISTINCT "{dimension.column}" FROM "{source.table}"')
 
     assert {row[0] for row in stored} <= set(dimension.allowed_values)
 
