@@ -51,14 +51,33 @@ async def _reports_error(_: Request, exc: Exception) -> JSONResponse:
     return envelope(exc.status, exc.code, exc.message, exc.details, headers)
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+def _message(error: dict[str, Any], request: Request) -> str:
+    """Rewrite pydantic's message for a client: no "Value error," prefix, plain hints."""
+    kind = error["type"]
+    if kind == "json_invalid":
+        reason = error.get("ctx", {}).get("error", "invalid syntax")
+        return f"the request body is not valid JSON ({reason} at character {error['loc'][-1]})"
+    content_type = request.headers.get("content-type", "")
+    if error["loc"] == ("body",) and "json" not in content_type:
+        return "the request body must be a JSON object sent with Content-Type: application/json"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     details = [
-        {"field": _location(error["loc"]), "message": error["msg"], "type": error["type"]}
+        {
+            # A JSON syntax error's location ends with a character offset, not a field.
+            "field": "body" if error["type"] == "json_invalid" else _location(error["loc"]),
+            "message": _message(error, request),
+            "type": error["type"],
+        }
         for error in exc.errors()
     ]
     first = details[0] if details else {"field": "request", "message": "invalid request"}
-    message = f"{first['field']}: {first['message']}"
+    message = (
+        first["message"] if first["field"] == "body" else f"{first['field']}: {first['message']}"
+    )
     return envelope(400, "validation_error", message, details)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 import signal
+import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -30,7 +31,8 @@ app.add_typer(key_app, name="key")
 app.add_typer(db_app, name="db")
 app.add_typer(warehouse_app, name="warehouse")
 
-console = Console()
+# Output that is not a terminal (a log file, a pipe) is not wrapped at 80 columns.
+console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 DEMO_ORG_NAME = "Demo Org"
 DEMO_ENV = STATE_DIR / "demo.env"
 SECRETS_ENV = STATE_DIR / "reports.env"
@@ -126,6 +128,28 @@ def key_create(
             raise typer.BadParameter(str(exc)) from exc
     console.print(f"credential {credential.id}; the secret is shown only once:", style="bold")
     print(token)
+
+
+@key_app.command("list")
+def key_list(organization_id: str) -> None:
+    """List an organisation's API keys and session tokens (never their secrets)."""
+    from reports_pipeline.store import repository
+    from reports_pipeline.store.db import session_scope
+
+    table = Table("id", "kind", "name", "prefix", "permissions", "created", "expires", "revoked")
+    with session_scope(_settings().database_url) as session:
+        for credential in repository.list_credentials(session, organization_id):
+            table.add_row(
+                credential.id,
+                credential.kind,
+                credential.name,
+                credential.token_prefix + "…",
+                ", ".join(credential.permissions),
+                f"{credential.created_at:%Y-%m-%d %H:%M}",
+                f"{credential.expires_at:%Y-%m-%d %H:%M}" if credential.expires_at else "",
+                f"{credential.revoked_at:%Y-%m-%d %H:%M}" if credential.revoked_at else "",
+            )
+    console.print(table)
 
 
 @key_app.command("revoke")
@@ -313,6 +337,8 @@ def up(
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    # Explicit, because a shell starting `reports up` in the background ignores SIGINT.
+    signal.signal(signal.SIGINT, stop)
     try:
         with console.status("starting the code server, Dagster webserver and daemon, and the API"):
             stack.start()
@@ -337,5 +363,22 @@ def up(
         stack.stop()
 
 
+def main() -> None:
+    """Run the command line; a database that cannot be opened is one line, not a traceback."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        app()
+    except OperationalError as exc:
+        url = make_url(_settings().database_url).render_as_string(hide_password=True)
+        console.print(
+            f"cannot open the database {url}: {exc.orig}. Run reports from the project "
+            "directory, where .reports/ is, or set REPORTS_DATABASE_URL.",
+            style="red",
+        )
+        sys.exit(1)
+
+
 if __name__ == "__main__":
-    app()
+    main()

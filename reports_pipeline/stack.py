@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -110,6 +111,33 @@ def reload_code_location(settings: Settings, timeout: float = 30.0) -> bool:
     )
 
 
+def _unignore_sigint() -> None:
+    """Give SIGINT a handler when it is ignored, as under `nohup` or `&`.
+
+    Children inherit an ignored signal across exec but not a handler, and the Dagster code
+    server stops on SIGTERM by interrupting itself with SIGINT.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        try:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        except ValueError:
+            logger.warning("SIGINT is ignored and cannot be reset outside the main thread")
+
+
+def _wait_for_port(port: int, timeout: float, check: Callable[[], None]) -> None:
+    """Wait until something accepts connections on 127.0.0.1:`port`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        check()
+        with socket.socket() as probe:
+            probe.settimeout(1)
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"nothing listens on port {port} after {timeout:.0f} s")
+        time.sleep(0.2)
+
+
 @dataclass
 class Stack:
     """The running processes of one deployment on 127.0.0.1."""
@@ -135,6 +163,7 @@ class Stack:
 
     def start(self, *, api: bool = True, daemon: bool = True, timeout: float = 120.0) -> None:
         """Start every process and wait until the webserver has loaded the code location."""
+        _unignore_sigint()
         settings = self.settings
         home = prepare_dagster_home(settings)
         env = process_env(settings)
@@ -165,6 +194,7 @@ class Stack:
             ],
             env,
         )
+        _wait_for_port(settings.dagster_code_server_port, timeout, self._check_alive)
         self._spawn(
             "webserver",
             [

@@ -101,18 +101,22 @@ def get_run(run_id: RunId, principal: Reader, session: SessionDep) -> RunResult:
 
 
 @router.get(
-    "/runs/{run_id}/artifacts/{format_key}",
+    "/runs/{run_id}/artifacts/{format}",
     response_class=FileResponse,
     responses={200: {"content": {"application/octet-stream": {}}, "description": "The artifact."}},
 )
 def download_artifact(
-    run_id: RunId, format_key: Format, principal: Reader, session: SessionDep, settings: SettingsDep
+    run_id: RunId,
+    format: Format,
+    principal: Reader,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
     """Download one rendered artifact of a run."""
     run = _load_run(session, principal, run_id)
     service.check_not_expired(run)
-    path, content_type = service.artifact_file(settings, run, format_key)
-    filename = f"{run.report_id}-{run.id}.{EXTENSIONS[format_key]}"
+    path, content_type = service.artifact_file(settings, run, format)
+    filename = f"{run.report_id}-{run.id}.{EXTENSIONS[format]}"
     return FileResponse(path, media_type=content_type, filename=filename)
 
 

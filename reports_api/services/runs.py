@@ -232,8 +232,13 @@ def query_params(definition: ReportDefinition, raw: dict[str, str | list[str]]) 
     for name, value in raw.items():
         spec = definition.param(name)
         values = value if isinstance(value, list) else [value]
+        if len(values) > 1 and (spec is None or not spec.multiple):
+            raise ValidationError(
+                f"params.{name} takes one value, and the query string gives it {len(values)}",
+                details=[{"field": f"params.{name}", "value": values}],
+            )
         if spec is None:
-            params[name] = values[-1]
+            params[name] = values[0]
             continue
         if spec.multiple:
             items = [item for v in values for item in v.split(",") if item]

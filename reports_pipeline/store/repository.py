@@ -97,6 +97,11 @@ def find_credential(session: Session, token: str) -> Credential | None:
     return credential
 
 
+def list_credentials(session: Session, organization_id: str) -> list[Credential]:
+    query = select(Credential).where(Credential.organization_id == organization_id)
+    return list(session.scalars(query.order_by(Credential.id)))
+
+
 def revoke_credential(session: Session, credential_id: str) -> bool:
     credential = session.get(Credential, credential_id)
     if credential is None or credential.revoked_at is not None:

@@ -244,3 +244,39 @@ def test_method_not_allowed_uses_envelope(api: TestClient, tenant_a: Tenant) -> 
     assert_error(
         api.delete("/v1/reports/runs", headers=tenant_a.headers), 405, "method_not_allowed"
     )
+
+
+def test_repeated_single_value_param_is_400(api: TestClient, tenant_a: Tenant) -> None:
+    response = api.get(
+        "/v1/reports/run/ciso.alerts_by_severity?format=csv&region=emea&region=apac",
+        headers=tenant_a.headers,
+    )
+    error = assert_error(response, 400, "validation_error")
+    assert error["details"][0]["field"] == "params.region"
+
+
+def test_invalid_json_message_is_plain(api: TestClient, tenant_a: Tenant) -> None:
+    response = api.post(
+        "/v1/reports/runs",
+        content=b'{"report_id": "ceo.executive_summary",}',
+        headers={**tenant_a.headers, "Content-Type": "application/json"},
+    )
+    error = assert_error(response, 400, "validation_error")
+    assert error["message"].startswith("the request body is not valid JSON")
+
+
+def test_form_body_asks_for_json(api: TestClient, tenant_a: Tenant) -> None:
+    response = api.post(
+        "/v1/reports/runs",
+        content=b"report_id=x",
+        headers={**tenant_a.headers, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    error = assert_error(response, 400, "validation_error")
+    assert "Content-Type: application/json" in error["message"]
+
+
+def test_model_error_has_no_pydantic_prefix(api: TestClient, tenant_a: Tenant) -> None:
+    error = assert_error(
+        api.post("/v1/reports/runs", json={}, headers=tenant_a.headers), 400, "validation_error"
+    )
+    assert error["message"] == "give exactly one of report_id and saved_report_id"

@@ -67,3 +67,24 @@ def test_key_create_rejects_unknown_org() -> None:
     result = runner.invoke(cli.app, ["key", "create", "org_01M91D48NBXA23BANK8FZFY1ZA"])
     assert result.exit_code != 0
     assert "does not exist" in result.output
+
+
+def test_key_create_defaults_to_read(settings: Settings) -> None:
+    organization_id = runner.invoke(cli.app, ["org", "create", "Aviato"]).output.strip()
+    result = runner.invoke(cli.app, ["key", "create", organization_id])
+    token = result.output.strip().splitlines()[-1]
+    with session_scope(settings.database_url) as session:
+        credential = repository.find_credential(session, token)
+        assert credential is not None
+        assert credential.permissions == ["analytics:read"]
+
+
+def test_key_list_shows_no_secret(settings: Settings) -> None:
+    organization_id = runner.invoke(cli.app, ["org", "create", "Raviga"]).output.strip()
+    created = runner.invoke(cli.app, ["key", "create", organization_id, "--name", "ci"])
+    token = created.output.strip().splitlines()[-1]
+    result = runner.invoke(cli.app, ["key", "list", organization_id])
+    assert result.exit_code == 0, result.output
+    assert "ci" in result.output
+    assert token[:12] in result.output
+    assert token not in result.output
