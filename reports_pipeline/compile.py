@@ -394,14 +394,22 @@ def compile_report(
     if groups:
         select = select.group_by(*groups)
 
+    def sort_key(name: str) -> exp.Expr:
+        # An enum sorts in its declared order (critical before high), not alphabetically.
+        dimension = source.dimension(name)
+        if dimension is None or dimension.type is not FieldType.ENUM or name in redactions:
+            return exp.column(name)
+        allowed = binder.bind(list(dimension.allowed_values))
+        return exp.Anonymous(this="list_position", expressions=[allowed, exp.column(name)])
+
     order: list[exp.Expr] = []
     for sort in definition.sort or ():
-        order.append(exp.Ordered(this=exp.column(sort.field), desc=sort.direction == "desc"))
+        order.append(exp.Ordered(this=sort_key(sort.field), desc=sort.direction == "desc"))
     seen = {s.field for s in definition.sort or ()}
     # Every group column takes part in the order, so equal sort keys come out the same each run.
     for spec in columns:
         if spec.name not in seen and spec.name not in definition.metrics:
-            order.append(exp.Ordered(this=exp.column(spec.name)))
+            order.append(exp.Ordered(this=sort_key(spec.name)))
     if order:
         select = select.order_by(*order)
 

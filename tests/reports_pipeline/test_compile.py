@@ -30,6 +30,7 @@ from reports_pipeline.execute import run_query
 from reports_pipeline.periods import Period, resolve_period
 from reports_pipeline.semantic.model import Dimension, FieldType, FilterOp
 from reports_pipeline.semantic.sources import GOVERNANCE_DAILY, MCP_ALERT_EVENTS
+from reports_pipeline.semantic.sources.common import REGIONS, SEVERITIES
 from reports_pipeline.warehouse.schema import create_table_sql
 
 ORG_A = "org_01HZX3K5Q8V2N4M6P7R9T1W3Y5"
@@ -110,8 +111,9 @@ EXACT_SQL_CASES = [
         report(dimensions=["severity"]),
         {},
         "SELECT t.severity AS severity, COUNT(*) AS alert_count FROM mcp_alert_events AS t "
-        "WHERE t.org_id = $p0 GROUP BY t.severity ORDER BY severity LIMIT $p1",
-        {"p0": ORG_A, "p1": LIMIT},
+        "WHERE t.org_id = $p0 GROUP BY t.severity ORDER BY LIST_POSITION($p1, severity) "
+        "LIMIT $p2",
+        {"p0": ORG_A, "p1": list(SEVERITIES), "p2": LIMIT},
         id="dimension",
     ),
     pytest.param(
@@ -120,9 +122,9 @@ EXACT_SQL_CASES = [
         ),
         {},
         "SELECT t.severity AS severity, COUNT(*) AS alert_count FROM mcp_alert_events AS t "
-        "WHERE t.org_id = $p0 GROUP BY t.severity ORDER BY alert_count DESC, severity "
-        "LIMIT $p1",
-        {"p0": ORG_A, "p1": 6},
+        "WHERE t.org_id = $p0 GROUP BY t.severity "
+        "ORDER BY alert_count DESC, LIST_POSITION($p1, severity) LIMIT $p2",
+        {"p0": ORG_A, "p1": list(SEVERITIES), "p2": 6},
         id="sort_limit",
     ),
     pytest.param(
@@ -140,8 +142,8 @@ EXACT_SQL_CASES = [
         {"period": WINDOW},
         "SELECT t.region AS region, COUNT(*) AS alert_count FROM mcp_alert_events AS t "
         "WHERE t.org_id = $p0 AND t.occurred_at BETWEEN $p1 AND $p2 GROUP BY t.region "
-        "ORDER BY region LIMIT $p3",
-        {"p0": ORG_A, "p1": WINDOW.start, "p2": WINDOW.end, "p3": LIMIT},
+        "ORDER BY LIST_POSITION($p3, region) LIMIT $p4",
+        {"p0": ORG_A, "p1": WINDOW.start, "p2": WINDOW.end, "p3": list(REGIONS), "p4": LIMIT},
         id="period",
     ),
     pytest.param(
@@ -149,8 +151,14 @@ EXACT_SQL_CASES = [
         {"period": WINDOW_KOLKATA},
         "SELECT t.region AS region, COALESCE(SUM(t.total_requests), 0) AS total_requests "
         "FROM governance_daily AS t WHERE t.org_id = $p0 AND t.day BETWEEN $p1 AND $p2 "
-        "GROUP BY t.region ORDER BY region LIMIT $p3",
-        {"p0": ORG_A, "p1": date(2027, 1, 10), "p2": date(2027, 1, 11), "p3": LIMIT},
+        "GROUP BY t.region ORDER BY LIST_POSITION($p3, region) LIMIT $p4",
+        {
+            "p0": ORG_A,
+            "p1": date(2027, 1, 10),
+            "p2": date(2027, 1, 11),
+            "p3": list(REGIONS),
+            "p4": LIMIT,
+        },
         id="period_date_source",
     ),
     pytest.param(
