@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlglot
@@ -81,7 +82,13 @@ def _col(name: str) -> exp.Column:
 
 
 def _trusted(sql: str, source: Source) -> exp.Expr:
-    """Parse an expression declared in the semantic layer and qualify its columns."""
+    """Return a fresh copy of an expression declared in the semantic layer, columns qualified."""
+    return _parse_trusted(sql, source).copy()
+
+
+@lru_cache(maxsize=1024)
+def _parse_trusted(sql: str, source: Source) -> exp.Expr:
+    # Cached: sources are frozen and their expressions fixed, and parsing costs more than a copy.
     tree = sqlglot.parse_one(sql, dialect="duckdb")
     physical = {name for name, _ in source.columns}
     for column in tree.find_all(exp.Column):
@@ -309,10 +316,13 @@ def _filter(source: Source, binding: ReportFilterBinding, binder: _Binder, where
 
 def _assert_org_confined(select: exp.Select, source: Source, org_placeholder: str) -> None:
     """Fail unless every SELECT reading a table filters it on the organisation placeholder."""
-    for node in select.find_all(exp.Select):
-        tables = [t for t in node.find_all(exp.Table) if t.find_ancestor(exp.Select) is node]
-        if not tables:
-            continue
+    readers: dict[int, tuple[exp.Select, list[exp.Table]]] = {}
+    for table in select.find_all(exp.Table):
+        node = table.find_ancestor(exp.Select)
+        if node is None:
+            raise CompileError(f"table {table.name!r} is outside any SELECT")
+        readers.setdefault(id(node), (node, []))[1].append(table)
+    for node, tables in readers.values():
         where = node.args.get("where")
         guards = {
             (eq.this.table, eq.this.name)
@@ -349,7 +359,7 @@ def compile_report(
 
     if definition.time_grain is not None:
         bucket = _bucket(definition.time_grain, source, binder, timezone)
-        projections.append(exp.alias_(bucket, PERIOD_COLUMN))
+        projections.append(exp.alias_(bucket, PERIOD_COLUMN, copy=False))
         groups.append(bucket.copy())
         bucket_type = (
             "timestamp"
@@ -369,13 +379,13 @@ def compile_report(
         if rule is not None:
             expression = _redacted(dimension, rule.method, rule.keep, binder, organization_id)
             column_type = "string"
-        projections.append(exp.alias_(expression, key))
+        projections.append(exp.alias_(expression, key, copy=False))
         groups.append(expression.copy())
         columns.append(ColumnSpec(key, dimension.label, column_type))
 
     for key in definition.metrics:
         metric = _metric(source, key)
-        projections.append(exp.alias_(_aggregate(metric, source), key))
+        projections.append(exp.alias_(_aggregate(metric, source), key, copy=False))
         columns.append(ColumnSpec(key, metric.label, metric.type.value, metric.unit, metric.format))
 
     conditions: list[exp.Expr] = [exp.EQ(this=_col(source.org_column), expression=org)]
@@ -389,10 +399,13 @@ def compile_report(
     for index, binding in enumerate(bindings):
         conditions.append(_filter(source, binding, binder, f"filters[{index}]"))
 
-    select = exp.select(*projections).from_(exp.table_(source.table, alias=TABLE_ALIAS))
-    select = select.where(exp.and_(*conditions))
+    # The builders copy their arguments unless told not to; every node here is new and used
+    # once, so copy=False keeps compilation fast.
+    table = exp.table_(source.table, alias=TABLE_ALIAS)
+    select = exp.select(*projections, copy=False).from_(table, copy=False)
+    select = select.where(exp.and_(*conditions, copy=False), copy=False)
     if groups:
-        select = select.group_by(*groups)
+        select = select.group_by(*groups, copy=False)
 
     def sort_key(name: str) -> exp.Expr:
         # An enum sorts in its declared order (critical before high), not alphabetically.
@@ -411,10 +424,10 @@ def compile_report(
         if spec.name not in seen and spec.name not in definition.metrics:
             order.append(exp.Ordered(this=sort_key(spec.name)))
     if order:
-        select = select.order_by(*order)
+        select = select.order_by(*order, copy=False)
 
     row_limit = min(definition.limit or row_cap, row_cap)
-    select = select.limit(binder.bind(row_limit + 1))
+    select = select.limit(binder.bind(row_limit + 1), copy=False)
     _assert_org_confined(select, source, org.name)
 
     return CompiledQuery(

@@ -1449,3 +1449,29 @@ def test_redact_drop_non_text() -> None:
     query = build(definition)
 
     assert [column.name for column in query.columns] == ["alert_count"]
+
+
+def test_org_guard_rejects_unconfined_table() -> None:
+    from sqlglot import exp
+
+    from reports_pipeline.compile import _assert_org_confined
+
+    unconfined = exp.select("*").from_(exp.table_("mcp_alert_events", alias="t"))
+    unconfined = unconfined.where(
+        exp.EQ(this=exp.column("severity", table="t"), expression=exp.Placeholder(this="p0"))
+    )
+    with pytest.raises(CompileError, match="not confined"):
+        _assert_org_confined(unconfined, MCP_ALERT_EVENTS, "p0")
+
+
+def test_org_guard_rejects_unconfined_subquery() -> None:
+    from sqlglot import exp
+
+    from reports_pipeline.compile import _assert_org_confined
+
+    guard = exp.EQ(this=exp.column("org_id", table="t"), expression=exp.Placeholder(this="p0"))
+    inner = exp.select("org_id").from_(exp.table_("mcp_alert_events", alias="u"))
+    outer = exp.select("*").from_(exp.table_("mcp_alert_events", alias="t")).where(guard)
+    outer = outer.where(exp.In(this=exp.column("org_id", table="t"), query=inner))
+    with pytest.raises(CompileError, match="not confined"):
+        _assert_org_confined(outer, MCP_ALERT_EVENTS, "p0")
