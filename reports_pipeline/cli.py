@@ -257,6 +257,21 @@ def warehouse_load(
     console.print(f"{source.table} now holds {result.rows:,} rows")
 
 
+@app.command("docs")
+def docs(
+    directory: Annotated[Path, typer.Option(help="Directory the pages are written to.")] = Path(
+        "docs"
+    ),
+) -> None:
+    """Regenerate the reference pages that derive from code (docs/semantic-layer.md)."""
+    from reports_pipeline.semantic.reference import render_reference
+    from reports_pipeline.semantic.sources import SOURCES
+
+    target = directory / "semantic-layer.md"
+    target.write_text(render_reference(SOURCES.values()), encoding="utf-8")
+    console.print(f"wrote {target}")
+
+
 def _ensure_secrets() -> None:
     """Create `.reports/reports.env` with a random signing key on first start."""
     if SECRETS_ENV.exists():

@@ -56,10 +56,22 @@ def test_seed_reseed_same_path(tmp_path: Path) -> None:
     assert contents(path, MCP_ALERT_EVENTS) == first
 
 
+def expected_rows(source_id: str) -> int:
+    """Rows per organisation that the plan asks of a source's generator."""
+    if source_id == "roi_snapshots":
+        # Weekly: one row per business unit for each Sunday in the plan's days.
+        days = [END - timedelta(days=offset) for offset in range(PLAN.days)]
+        return 3 * sum(1 for day in days if day.weekday() == 6)
+    generator = next(g for g in GENERATORS if g.source.id == source_id)
+    return generator.rows(PLAN.days, PLAN.scale)
+
+
 def test_seed_counts(tmp_path: Path) -> None:
     counts = seed_warehouse(tmp_path / "warehouse.duckdb", PLAN)
 
-    assert counts == {"mcp_alert_events": 2 * 20 * 10, "governance_daily": 2 * 20 * 9}
+    assert counts == {source_id: 2 * expected_rows(source_id) for source_id in counts}
+    assert counts["mcp_alert_events"] == 2 * 20 * 10
+    assert counts["governance_daily"] == 2 * 20 * 9
 
 
 @pytest.mark.parametrize("source", SOURCES.values(), ids=list(SOURCES))
@@ -67,7 +79,7 @@ def test_seed_counts_stored(seeded: Path, source: Source) -> None:
     sql = f'SELECT org_id, count(*) FROM "{source.table}" GROUP BY ALL ORDER BY ALL'
     per_org = fetch(seeded, sql)
 
-    rows = PLAN.days * (10 if source is MCP_ALERT_EVENTS else 9)
+    rows = expected_rows(source.id)
     assert per_org == [(ORG_A, rows), (ORG_B, rows)]
 
 

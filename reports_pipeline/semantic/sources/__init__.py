@@ -12,7 +12,12 @@ from reports_pipeline.semantic.sources.correction_patterns import CORRECTION_PAT
 from reports_pipeline.semantic.sources.governance_daily import GOVERNANCE_DAILY
 from reports_pipeline.semantic.sources.liability_daily import LIABILITY_DAILY
 from reports_pipeline.semantic.sources.mcp_alert_events import MCP_ALERT_EVENTS
+from reports_pipeline.semantic.sources.mcp_config_audit import MCP_CONFIG_AUDIT
+from reports_pipeline.semantic.sources.nhi_daily import NHI_DAILY
+from reports_pipeline.semantic.sources.proxy_logs import PROXY_LOGS
 from reports_pipeline.semantic.sources.roi_snapshots import ROI_SNAPSHOTS
+from reports_pipeline.semantic.sources.tool_cost_hourly import TOOL_COST_HOURLY
+from reports_pipeline.semantic.sources.tool_usage_hourly import TOOL_USAGE_HOURLY
 
 SOURCES: dict[str, Source] = {
     source.id: source
@@ -22,7 +27,12 @@ SOURCES: dict[str, Source] = {
         GOVERNANCE_DAILY,
         LIABILITY_DAILY,
         MCP_ALERT_EVENTS,
+        MCP_CONFIG_AUDIT,
+        NHI_DAILY,
+        PROXY_LOGS,
         ROI_SNAPSHOTS,
+        TOOL_COST_HOURLY,
+        TOOL_USAGE_HOURLY,
     )
 }
 
