@@ -420,9 +420,11 @@ def compile_report(
         order.append(exp.Ordered(this=sort_key(sort.field), desc=sort.direction == "desc"))
     seen = {s.field for s in definition.sort or ()}
     # Every group column takes part in the order, so equal sort keys come out the same each run.
+    # Behind an explicit sort they only break ties, and the plain column does that more cheaply.
     for spec in columns:
         if spec.name not in seen and spec.name not in definition.metrics:
-            order.append(exp.Ordered(this=sort_key(spec.name)))
+            key = exp.column(spec.name) if seen else sort_key(spec.name)
+            order.append(exp.Ordered(this=key))
     if order:
         select = select.order_by(*order, copy=False)
 

@@ -137,8 +137,10 @@ def tenant_b(settings: Settings) -> Tenant:
 def warehouse(settings: Settings, tenant_a: Tenant, tenant_b: Tenant) -> Path:
     from reports_pipeline.warehouse.seed import SeedPlan, seed_warehouse
 
+    # 260 days hold April 2026, which the run tests read, and over 10,000 alerts per
+    # organisation, which the row-cap test needs.
     plan = SeedPlan(
-        organizations=[tenant_a.organization_id, tenant_b.organization_id], end=SEED_END
+        organizations=[tenant_a.organization_id, tenant_b.organization_id], days=260, end=SEED_END
     )
     seed_warehouse(settings.warehouse_path, plan)
     return settings.warehouse_path

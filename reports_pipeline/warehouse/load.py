@@ -129,7 +129,7 @@ def load_file(
             )
             order = f"{_quote(source.org_column)}, {_quote(source.time_column)}"
             connection.execute("BEGIN")
-            connection.execute(create_table_sql(source, "loaded"))
+            connection.execute(create_table_sql(source, "loaded", temporary=True))
             if organization is not None and _has_table(connection, source.table):
                 connection.execute(
                     f"INSERT INTO loaded SELECT {columns} FROM {table} "

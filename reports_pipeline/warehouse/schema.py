@@ -7,8 +7,12 @@ from sqlglot import exp
 from reports_pipeline.semantic.model import Source
 
 
-def create_table_sql(source: Source, table: str | None = None) -> str:
-    """Return `CREATE TABLE` for the source's physical columns (identifiers quoted by sqlglot)."""
+def create_table_sql(source: Source, table: str | None = None, *, temporary: bool = False) -> str:
+    """Return `CREATE TABLE` for the source's physical columns (identifiers quoted by sqlglot).
+
+    A temporary table lives in memory (spilling to disk when large), so staging data never
+    leaves freed blocks in the database file.
+    """
     columns = [
         exp.ColumnDef(
             this=exp.to_identifier(name, quoted=True),
@@ -17,4 +21,5 @@ def create_table_sql(source: Source, table: str | None = None) -> str:
         for name, type_sql in source.columns
     ]
     schema = exp.Schema(this=exp.to_table(table or source.table), expressions=columns)
-    return exp.Create(this=schema, kind="TABLE").sql(dialect="duckdb")
+    properties = exp.Properties(expressions=[exp.TemporaryProperty()]) if temporary else None
+    return exp.Create(this=schema, kind="TABLE", properties=properties).sql(dialect="duckdb")

@@ -53,7 +53,7 @@ def seed_warehouse(path: Path, plan: SeedPlan, progress: Progress | None = None)
             connection.execute("SET TimeZone = 'UTC'")
             for generator in GENERATORS:
                 source = generator.source
-                connection.execute(create_table_sql(source, "staging"))
+                connection.execute(create_table_sql(source, "staging", temporary=True))
                 for org in plan.organizations:
                     values = {
                         "org": org,
