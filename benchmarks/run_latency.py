@@ -32,6 +32,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from reports_api.launcher import DagsterLauncher
+from reports_pipeline import access
 from reports_pipeline.orchestration import tags
 from reports_pipeline.settings import Settings
 from reports_pipeline.stack import Stack
@@ -128,7 +129,7 @@ def main() -> None:
     )
     upgrade(settings.database_url)
     with session_scope(settings.database_url) as session:
-        organization = repository.create_organization(session, "Bench", repository.ENTITLEMENTS)
+        organization = repository.create_organization(session, "Bench", access.ENTITLEMENTS)
         _, token = repository.create_credential(
             session, organization.id, permissions=["analytics:read"]
         )

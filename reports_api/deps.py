@@ -10,13 +10,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from reports_pipeline.access import BASE_ENTITLEMENT
 from reports_pipeline.errors import EntitlementDenied, Forbidden, Unauthenticated
 from reports_pipeline.settings import Settings
 from reports_pipeline.store import repository
 from reports_pipeline.store.db import session_factory
 from reports_pipeline.store.models import Organization, utcnow
 
-BASE_ENTITLEMENT = "enterprise_reporting"
 _LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from reports_pipeline import access
 from reports_pipeline.settings import STATE_DIR, Settings, get_settings
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def org_create(
     from reports_pipeline.store import repository
     from reports_pipeline.store.db import session_scope
 
-    granted = list(repository.ENTITLEMENTS) if all_entitlements else list(entitlement or [])
+    granted = list(access.ENTITLEMENTS) if all_entitlements else list(entitlement or [])
     with session_scope(_settings().database_url) as session:
         try:
             organization = repository.create_organization(session, name, granted)
@@ -109,7 +110,7 @@ def key_create(
     from reports_pipeline.store.db import session_scope
 
     permissions = (
-        list(repository.PERMISSIONS) if all_permissions else list(permission or ["analytics:read"])
+        list(access.PERMISSIONS) if all_permissions else list(permission or ["analytics:read"])
     )
     expires = datetime.now(UTC) + timedelta(days=expires_in_days) if expires_in_days else None
     with session_scope(_settings().database_url) as session:
@@ -309,13 +310,13 @@ def demo() -> None:
         )
         if organization is None:
             organization = repository.create_organization(
-                session, DEMO_ORG_NAME, repository.ENTITLEMENTS
+                session, DEMO_ORG_NAME, access.ENTITLEMENTS
             )
         key = _read_env_file(DEMO_ENV).get("TRINITITE_API_KEY")
         credential = repository.find_credential(session, key) if key else None
         if credential is None or credential.organization_id != organization.id:
             _, key = repository.create_credential(
-                session, organization.id, permissions=repository.PERMISSIONS, name="demo"
+                session, organization.id, permissions=access.PERMISSIONS, name="demo"
             )
         organization_id = organization.id
     DEMO_ENV.write_text(

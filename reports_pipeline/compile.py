@@ -423,8 +423,8 @@ def compile_report(
     # Behind an explicit sort they only break ties, and the plain column does that more cheaply.
     for spec in columns:
         if spec.name not in seen and spec.name not in definition.metrics:
-            key = exp.column(spec.name) if seen else sort_key(spec.name)
-            order.append(exp.Ordered(this=key))
+            tie_breaker = exp.column(spec.name) if seen else sort_key(spec.name)
+            order.append(exp.Ordered(this=tie_breaker))
     if order:
         select = select.order_by(*order, copy=False)
 

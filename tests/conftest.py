@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from reports_pipeline import access
 from reports_pipeline.settings import Settings
 from reports_pipeline.store import repository
 from reports_pipeline.store.db import session_scope
@@ -114,8 +115,8 @@ def make_tenant(
     settings: Settings,
     name: str,
     *,
-    entitlements: tuple[str, ...] = repository.ENTITLEMENTS,
-    permissions: tuple[str, ...] = repository.PERMISSIONS,
+    entitlements: tuple[str, ...] = access.ENTITLEMENTS,
+    permissions: tuple[str, ...] = access.PERMISSIONS,
 ) -> Tenant:
     with session_scope(settings.database_url) as session:
         organization = repository.create_organization(session, name, entitlements)

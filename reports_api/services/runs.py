@@ -20,6 +20,7 @@ from reports_api.schemas import (
     RunPublic,
     RunResult,
 )
+from reports_pipeline.access import BRANDED_PDF_ENTITLEMENT
 from reports_pipeline.catalogue.loader import get_catalogue
 from reports_pipeline.catalogue.model import ReportDefinition
 from reports_pipeline.compile import compile_report
@@ -39,7 +40,6 @@ from reports_pipeline.store.models import ReportRun
 
 logger = logging.getLogger(__name__)
 
-BRANDED_PDF_ENTITLEMENT = "enterprise_reporting.branded_pdf"
 DAGSTER_CHECK_EVERY = 10
 """Polls of the run record between two status reads from Dagster."""
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from reports_pipeline.access import ENTITLEMENTS
 from reports_pipeline.semantic.model import FilterOp, TimeGrain
 
 Persona = Literal["ceo", "cfo", "ciso", "cro", "gc", "auditor", "ops"]
@@ -104,6 +105,13 @@ class ReportDefinition(_Frozen):
     def _check_id(cls, value: str) -> str:
         if not (_REPORT_ID.match(value) or value.startswith("rsav_")):
             raise ValueError("must be <persona>.<snake_case_name>, such as ciso.alerts_by_severity")
+        return value
+
+    @field_validator("entitlement_key")
+    @classmethod
+    def _check_entitlement(cls, value: str | None) -> str | None:
+        if value is not None and value not in ENTITLEMENTS:
+            raise ValueError(f"unknown entitlement {value!r}; valid: {', '.join(ENTITLEMENTS)}")
         return value
 
     @model_validator(mode="after")

@@ -12,18 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reports_pipeline import ids
+from reports_pipeline.access import ENTITLEMENTS, PERMISSIONS
 from reports_pipeline.store.models import Credential, Organization, ReportRun, RunArtifact, utcnow
 
 API_KEY_PREFIX = "rpk_"
 SESSION_TOKEN_PREFIX = "rst_"  # noqa: S105 - a public prefix, not a secret
 
-ENTITLEMENTS = (
-    "enterprise_reporting",
-    "enterprise_reporting.branded_pdf",
-    "enterprise_reporting.builder",
-    "enterprise_reporting.schedules",
-)
-PERMISSIONS = ("analytics:read", "analytics:create", "analytics:update", "analytics:delete")
 
 
 def hash_token(token: str) -> str:

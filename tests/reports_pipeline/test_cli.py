@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from reports_pipeline import cli
+from reports_pipeline import access, cli
 from reports_pipeline.settings import Settings
 from reports_pipeline.store import repository
 from reports_pipeline.store.db import session_scope
@@ -47,7 +47,7 @@ def test_key_create_prints_working_secret(settings: Settings) -> None:
         credential = repository.find_credential(session, token)
         assert credential is not None
         assert credential.organization_id == organization_id
-        assert credential.permissions == sorted(repository.PERMISSIONS)
+        assert credential.permissions == sorted(access.PERMISSIONS)
         assert credential.token_hash != token
 
 
