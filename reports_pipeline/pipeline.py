@@ -20,7 +20,7 @@ from reports_pipeline.compile import CompiledQuery, compile_report
 from reports_pipeline.errors import CompileError, ReportsError
 from reports_pipeline.params import resolve_params
 from reports_pipeline.render import CONTENT_TYPES, EXTENSIONS, renderer_for
-from reports_pipeline.render.context import ColumnMeta, RenderContext
+from reports_pipeline.render.context import ChartSpec, ColumnMeta, RenderContext
 from reports_pipeline.settings import get_settings
 from reports_pipeline.store import repository
 
@@ -122,6 +122,11 @@ def _render_context(plan: RunPlan, result: ExecutedResult) -> RenderContext:
         truncated=result.truncated,
         generated_at=datetime.now(UTC),
         render_options=plan.render_options,
+        chart_hints=tuple(
+            ChartSpec(hint.type, hint.x, tuple(hint.y), hint.series, hint.title)
+            for hint in plan.definition.chart_hints or ()
+        ),
+        description=plan.definition.description,
     )
 
 

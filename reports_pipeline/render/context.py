@@ -17,6 +17,17 @@ class ColumnMeta:
 
 
 @dataclass(frozen=True)
+class ChartSpec:
+    """A chart the report suggests: its type, x column, y columns and optional series column."""
+
+    type: str
+    x: str
+    y: tuple[str, ...]
+    series: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
 class RenderContext:
     run_id: str
     organization_id: str
@@ -31,3 +42,5 @@ class RenderContext:
     truncated: bool
     generated_at: datetime
     render_options: dict[str, Any] = field(default_factory=dict)
+    chart_hints: tuple[ChartSpec, ...] = ()
+    description: str = ""
