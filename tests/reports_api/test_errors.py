@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from reports_pipeline.render import AVAILABLE_FORMATS
 from reports_pipeline.settings import Settings
 from reports_pipeline.store import repository
 from reports_pipeline.store.db import session_scope
@@ -217,11 +218,11 @@ def test_invalid_param_lists_allowed_values(api: TestClient, tenant_a: Tenant) -
 
 
 def test_unavailable_format_is_400(api: TestClient, tenant_a: Tenant) -> None:
-    body = {"report_id": "ciso.alerts_by_severity", "formats": ["xlsx"]}
+    body = {"report_id": "ciso.alerts_by_severity", "formats": ["pdf"]}
     error = assert_error(
         api.post("/v1/reports/runs", json=body, headers=tenant_a.headers), 400, "validation_error"
     )
-    assert error["details"][0]["allowed"] == ["json", "csv"]
+    assert error["details"][0]["allowed"] == list(AVAILABLE_FORMATS)
 
 
 @pytest.mark.parametrize(
