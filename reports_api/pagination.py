@@ -1,9 +1,10 @@
-"""Opaque cursors for list endpoints: base64url of the last id on the previous page."""
+"""Opaque cursors for list endpoints: base64url of the last key on the previous page."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 
 from reports_pipeline import ids
 from reports_pipeline.errors import ValidationError
@@ -14,13 +15,18 @@ def encode_cursor(last_id: str) -> str:
 
 
 def decode_cursor(cursor: str, prefix: str) -> str:
-    """Return the id inside `cursor`, or raise a validation error."""
+    """Return the prefixed id inside `cursor`, or raise a validation error."""
+    return decode_key_cursor(cursor, lambda value: ids.has_prefix(value, prefix))
+
+
+def decode_key_cursor(cursor: str, is_valid: Callable[[str], bool]) -> str:
+    """Return the key inside `cursor` when `is_valid` accepts it, or raise a validation error."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
     except (binascii.Error, UnicodeError, ValueError):
         value = ""
-    if not ids.has_prefix(value, prefix):
+    if not is_valid(value):
         raise ValidationError(
             "cursor is invalid; pass the next_cursor value of the previous page unchanged",
             details=[{"field": "cursor", "value": cursor}],

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from reports_pipeline.catalogue.model import ReportDefinition
 from reports_pipeline.semantic.model import Dimension, Metric, Source
 
 Format = Literal["json", "csv", "pdf", "pdf_branded", "xlsx"]
@@ -191,3 +192,14 @@ class SemanticSourcePublic(BaseModel):
 
 class SemanticSourcePage(BaseModel):
     items: list[SemanticSourcePublic]
+
+
+class CatalogReportPublic(ReportDefinition):
+    """A catalogue report; `locked` when it needs an entitlement the organisation lacks."""
+
+    locked: bool = False
+
+
+class CatalogPage(BaseModel):
+    items: list[CatalogReportPublic]
+    next_cursor: str | None = None

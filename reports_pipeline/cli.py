@@ -264,13 +264,20 @@ def docs(
         "docs"
     ),
 ) -> None:
-    """Regenerate the reference pages that derive from code (docs/semantic-layer.md)."""
+    """Regenerate the pages that derive from code: semantic-layer.md and catalogue.md."""
+    from reports_pipeline.catalogue.loader import load_catalogue
+    from reports_pipeline.catalogue.reference import render_catalogue
     from reports_pipeline.semantic.reference import render_reference
     from reports_pipeline.semantic.sources import SOURCES
 
-    target = directory / "semantic-layer.md"
-    target.write_text(render_reference(SOURCES.values()), encoding="utf-8")
-    console.print(f"wrote {target}")
+    pages = {
+        "semantic-layer.md": render_reference(SOURCES.values()),
+        "catalogue.md": render_catalogue(load_catalogue().values()),
+    }
+    for name, text in pages.items():
+        target = directory / name
+        target.write_text(text, encoding="utf-8")
+        console.print(f"wrote {target}")
 
 
 def _ensure_secrets() -> None:

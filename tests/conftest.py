@@ -12,7 +12,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,11 @@ from reports_pipeline.store.migrate import upgrade
 POSTGRES_URL = os.environ.get(
     "REPORTS_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 )
-SEED_END = date(2026, 11, 30)
+SEED_END = datetime.now(UTC).date() - timedelta(days=1)
+"""Last day of demo data: yesterday, so relative periods such as 30d always find rows."""
+WINDOW_START = SEED_END - timedelta(days=60)
+WINDOW_END = SEED_END - timedelta(days=31)
+"""A fixed 30-day window inside the demo data, for tests that compare exact numbers."""
 
 
 def free_port() -> int:
@@ -138,8 +142,7 @@ def tenant_b(settings: Settings) -> Tenant:
 def warehouse(settings: Settings, tenant_a: Tenant, tenant_b: Tenant) -> Path:
     from reports_pipeline.warehouse.seed import SeedPlan, seed_warehouse
 
-    # 260 days hold April 2026, which the run tests read, and over 10,000 alerts per
-    # organisation, which the row-cap test needs.
+    # 260 days hold over 10,000 alerts per organisation, which the row-cap test needs.
     plan = SeedPlan(
         organizations=[tenant_a.organization_id, tenant_b.organization_id], days=260, end=SEED_END
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,7 @@ def test_postgres_urls_select_psycopg2() -> None:
 
 
 def test_embedded_stack_runs_a_report(tmp_path: Path) -> None:
+    first_month = (SEED_END.replace(day=1) - timedelta(days=1)).replace(day=1)
     settings = Settings(
         _env_file=None,
         environment="test",
@@ -55,7 +57,7 @@ def test_embedded_stack_runs_a_report(tmp_path: Path) -> None:
     upgrade(settings.database_url)
     tenant = make_tenant(settings, "Embedded")
     seed_warehouse(
-        settings.warehouse_path, SeedPlan([tenant.organization_id], days=60, end=SEED_END)
+        settings.warehouse_path, SeedPlan([tenant.organization_id], days=70, end=SEED_END)
     )
     stack = Stack(settings=settings, log_dir=tmp_path / "logs")
     try:
@@ -65,12 +67,12 @@ def test_embedded_stack_runs_a_report(tmp_path: Path) -> None:
         with TestClient(create_app(settings)) as client:
             response = client.get(
                 "/v1/reports/run/ceo.executive_summary?format=json"
-                "&period_start=2026-10-01&period_end=2026-11-30",
+                f"&period_start={first_month}&period_end={SEED_END}",
                 headers=tenant.headers,
             )
     finally:
         stack.stop()
     assert response.status_code == 200, response.text
     document = response.json()
-    assert [row[0] for row in document["rows"]] == ["2026-10", "2026-11"]
+    assert [row[0] for row in document["rows"]] == [f"{first_month:%Y-%m}", f"{SEED_END:%Y-%m}"]
     assert (tmp_path / "dagster" / "storage").is_dir()

@@ -51,7 +51,9 @@ def find_definition(principal: Principal, request: RunCreate) -> ReportDefinitio
     assert request.report_id is not None
     definition = get_catalogue().get(request.report_id)
     if definition is None:
-        raise NotFound(f"catalogue report {request.report_id} not found; check the report id")
+        raise NotFound(
+            f"catalogue report {request.report_id} not found; GET /v1/reports/catalog lists them"
+        )
     if definition.entitlement_key:
         principal.require_entitlement(definition.entitlement_key)
     return definition

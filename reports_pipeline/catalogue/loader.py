@@ -38,6 +38,21 @@ _PERIOD_BOUNDS = (
 )
 
 
+_PERIOD_LABEL = {
+    "label": "Period",
+    "description": (
+        "Rolling window such as 30d, 12w or 6m, or a named period such as previous_month "
+        "or year_to_date, resolved in the report's time zone."
+    ),
+}
+
+
+def _with_period_label(param: dict[str, Any]) -> dict[str, Any]:
+    if param.get("name") != "period":
+        return param
+    return {**{k: v for k, v in _PERIOD_LABEL.items() if not param.get(k)}, **param}
+
+
 class CatalogueError(Exception):
     """A catalogue file holds a definition that does not load; start-up must stop."""
 
@@ -48,6 +63,7 @@ def _with_period_bounds(raw: dict[str, Any]) -> dict[str, Any]:
         # Left for the model to reject with the field's location.
         return raw
     names = {p.get("name") for p in params}
+    params = [_with_period_label(p) for p in params]
     if "period" in names:
         params += [spec.model_dump() for spec in _PERIOD_BOUNDS if spec.name not in names]
     return {**raw, "params": params or None}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reports_pipeline.catalogue.model import ReportDefinition
+from reports_pipeline.catalogue.model import ReportDefinition, ReportParamSpec
 from reports_pipeline.errors import BadRequest
 from reports_pipeline.semantic.model import FilterOp, Source
 from reports_pipeline.semantic.sources import SOURCES
@@ -62,7 +62,7 @@ def check_definition(definition: ReportDefinition) -> Source:
 
     for index, spec in enumerate(definition.params or ()):
         if spec.filter is not None:
-            check_filter_field(source, spec.filter.field, spec.filter.op, f"params[{index}].filter")
+            check_param_filter(source, spec, f"params[{index}]")
 
     for index, rule in enumerate(definition.redact or ()):
         dimension = source.dimension(rule.field)
@@ -88,6 +88,42 @@ def check_definition(definition: ReportDefinition) -> Source:
                     ],
                 )
     return source
+
+
+def check_param_filter(source: Source, spec: ReportParamSpec, where: str) -> None:
+    """Check a filter-bound parameter: its field and operator, that `multiple` goes with a list
+    operator, and that its allowed values and default are valid values of the field."""
+    assert spec.filter is not None
+    check_filter_field(source, spec.filter.field, spec.filter.op, f"{where}.filter")
+    dimension = source.dimension(spec.filter.field)
+    assert dimension is not None
+    list_ops = (FilterOp.IN, FilterOp.NOT_IN)
+    if spec.multiple != (spec.filter.op in list_ops):
+        raise BadRequest(
+            f"{where}: a parameter with multiple values needs the in or not_in operator, and "
+            f"only such a parameter may use them ({spec.name!r} has op {spec.filter.op.value!r})",
+            details=[{"field": where, "value": spec.name}],
+        )
+    invalid = [
+        value
+        for value in spec.allowed_values or ()
+        if dimension.allowed_values and value not in dimension.allowed_values
+    ]
+    if invalid:
+        raise BadRequest(
+            f"{where}: allowed values {invalid} are not values of {dimension.key!r}; "
+            f"valid values: {', '.join(dimension.allowed_values)}",
+            details=[{"field": where, "value": invalid, "allowed": list(dimension.allowed_values)}],
+        )
+    if spec.default is not None:
+        defaults = spec.default if spec.multiple else [spec.default]
+        if not isinstance(defaults, list):
+            raise BadRequest(f"{where}: the default of a multiple-value parameter is a list")
+        for value in defaults:
+            if spec.allowed_values is not None and value not in spec.allowed_values:
+                raise BadRequest(f"{where}: default {value!r} is not among its allowed values")
+            if dimension.allowed_values and value not in dimension.allowed_values:
+                raise BadRequest(f"{where}: default {value!r} is not a value of {dimension.key!r}")
 
 
 def check_filter_field(source: Source, key: str, op: FilterOp, where: str) -> None:

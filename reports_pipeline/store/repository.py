@@ -19,7 +19,6 @@ API_KEY_PREFIX = "rpk_"
 SESSION_TOKEN_PREFIX = "rst_"  # noqa: S105 - a public prefix, not a secret
 
 
-
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 

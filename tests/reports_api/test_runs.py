@@ -21,12 +21,13 @@ from reports_pipeline.orchestration import tags
 from reports_pipeline.settings import Settings
 from reports_pipeline.store import repository
 from reports_pipeline.store.db import session_scope
-from tests.conftest import Tenant
+from tests.conftest import WINDOW_END, WINDOW_START, Tenant
 from tests.reports_api.test_errors import assert_error
 
 pytestmark = pytest.mark.stack
 
-APRIL = {"period_start": "2026-04-01T00:00:00Z", "period_end": "2026-04-30T23:59:59Z"}
+APRIL = {"period_start": WINDOW_START.isoformat(), "period_end": WINDOW_END.isoformat()}
+"""A fixed 30-day window of demo data (dates: each bound covers its whole day, in UTC)."""
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +66,8 @@ def test_run_counts_match_the_warehouse(
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as connection:
         expected = connection.execute(
             "SELECT count(*) FROM mcp_alert_events WHERE org_id = ? "
-            "AND occurred_at BETWEEN TIMESTAMPTZ '2026-04-01 00:00:00+00' "
-            "AND TIMESTAMPTZ '2026-04-30 23:59:59+00'",
-            [tenant_a.organization_id],
+            "AND occurred_at >= CAST(? AS DATE) AND occurred_at < CAST(? AS DATE) + 1",
+            [tenant_a.organization_id, WINDOW_START, WINDOW_END],
         ).fetchall()[0][0]
     rows = alerts_run["result_preview"]["rows"]
     assert sum(row[1] for row in rows) == expected
@@ -99,7 +99,7 @@ def test_run_json_artifact_is_strict(
     document = json.loads(response.text, parse_constant=reject)
     assert document["organization_id"] == tenant_a.organization_id
     assert document["row_count"] == 5
-    assert document["period"]["start"] == "2026-04-01T00:00:00+00:00"
+    assert document["period"]["start"] == f"{WINDOW_START.isoformat()}T00:00:00+00:00"
 
 
 def test_run_is_listed_and_readable(
@@ -157,7 +157,8 @@ def test_one_shot_csv_holds_only_own_rows(
     totals = {}
     for tenant in (tenant_a, tenant_b):
         response = stack_api.get(
-            "/v1/reports/run/ciso.alerts_by_severity?format=csv&period_start=2026-04-01&period_end=2026-04-30",
+            "/v1/reports/run/ciso.alerts_by_severity?format=csv"
+            f"&period_start={WINDOW_START}&period_end={WINDOW_END}",
             headers=tenant.headers,
         )
         assert response.status_code == 200, response.text

@@ -130,7 +130,7 @@ CORRECTION_PATTERNS = Source(
             "Corrections fed back",
             Aggregation.COUNT,
             "Accepted corrections fed back into a guardrail, prompt or evaluation set.",
-            condition="feedback_applied",
+            condition="feedback_applied AND accepted",
         ),
         Metric(
             "recurrence_rate_pct",
