@@ -425,10 +425,18 @@ def test_hostile_value_not_in_text(value: str) -> None:
 
 @pytest.mark.parametrize("zone", ["Asia/Kolkata", "America/New_York"])
 def test_timezone_is_placeholder(zone: str) -> None:
-    query = build(report(time_grain="hour"), timezone=zone)
+    query = build(report(time_grain="day"), timezone=zone)
 
     assert zone not in query.sql
     assert zone in query.parameters.values()
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Europe/London"])
+def test_whole_hour_zone_hours_use_utc_buckets(zone: str) -> None:
+    query = build(report(time_grain="hour"), timezone=zone)
+
+    assert "TIME_BUCKET(INTERVAL '1' HOUR, t.occurred_at) AS period" in query.sql
+    assert zone not in query.parameters.values()
 
 
 # --- organisation id --------------------------------------------------------------------------
