@@ -33,9 +33,13 @@ def renderer_for(format_key: str) -> Renderer | None:
         from reports_pipeline.render.csv import render_csv
 
         return render_csv
+    if format_key == "xlsx":
+        from reports_pipeline.render.xlsx import render_xlsx
+
+        return render_xlsx
     return None
 
 
-# NOTE: pdf, pdf_branded and xlsx are accepted by the API's schema but have no renderer yet;
-# a run asking for them is rejected before launch with the list of available formats.
-AVAILABLE_FORMATS = ("json", "csv")
+# NOTE: pdf and pdf_branded are accepted by the API's schema but have no renderer yet, so a run
+# asking for them is rejected before launch with the list of available formats.
+AVAILABLE_FORMATS = ("json", "csv", "xlsx")
