@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from reports_api.errors import install_error_handlers
 from reports_api.launcher import DagsterLauncher
-from reports_api.routers import catalog, runs, semantic
+from reports_api.routers import artifacts, catalog, runs, semantic
 from reports_pipeline.catalogue.loader import get_catalogue
 from reports_pipeline.settings import Settings, get_settings
 
@@ -31,6 +31,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(catalog.router)
     app.include_router(runs.router)
+    app.include_router(artifacts.router)
     app.include_router(semantic.router)
 
     @app.get("/healthz", include_in_schema=False)

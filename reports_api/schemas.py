@@ -203,3 +203,16 @@ class CatalogReportPublic(ReportDefinition):
 class CatalogPage(BaseModel):
     items: list[CatalogReportPublic]
     next_cursor: str | None = None
+
+
+class SignRequest(BaseModel):
+    """How long the signed URL stays valid (default one hour, at most the configured maximum)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ttl_seconds: int | None = Field(default=None, examples=[3600])
+
+
+class SignedUrlPublic(BaseModel):
+    url: str
+    expires_at: datetime

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
         description="Base URL clients use to reach the API; prefixes signed download links.",
     )
     signing_key: SecretStr = SecretStr(DEV_SIGNING_KEY)
+    signed_url_default_ttl_seconds: int = Field(default=3600, gt=0)
+    signed_url_max_ttl_seconds: int = Field(
+        default=7 * 24 * 3600, gt=0, description="Longest lifetime a signed download URL may have."
+    )
     run_wait_seconds: float = Field(
         default=120.0,
         gt=0,

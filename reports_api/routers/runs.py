@@ -10,7 +10,17 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from reports_api.deps import Reader, SessionDep, SettingsDep
 from reports_api.launcher import DagsterLauncher
 from reports_api.pagination import decode_cursor, encode_cursor
-from reports_api.schemas import ERROR_RESPONSES, Format, RunCreate, RunPage, RunResult, RunStatus
+from reports_api.schemas import (
+    ERROR_RESPONSES,
+    Format,
+    RunCreate,
+    RunPage,
+    RunResult,
+    RunStatus,
+    SignedUrlPublic,
+    SignRequest,
+)
+from reports_api.services import artifacts
 from reports_api.services import runs as service
 from reports_pipeline import ids
 from reports_pipeline.catalogue.loader import get_catalogue
@@ -118,6 +128,22 @@ def download_artifact(
     path, content_type = service.artifact_file(settings, run, format)
     filename = f"{run.report_id}-{run.id}.{EXTENSIONS[format]}"
     return FileResponse(path, media_type=content_type, filename=filename)
+
+
+@router.post("/runs/{run_id}/artifacts/{format}/sign", response_model=SignedUrlPublic)
+def sign_artifact(
+    run_id: RunId,
+    format: Format,
+    principal: Reader,
+    session: SessionDep,
+    settings: SettingsDep,
+    body: SignRequest | None = None,
+) -> SignedUrlPublic:
+    """Return a short-lived URL that downloads one artifact without credentials."""
+    run = _load_run(session, principal, run_id)
+    service.check_not_expired(run)
+    signed = artifacts.sign_artifact(settings, run, format, body.ttl_seconds if body else None)
+    return SignedUrlPublic(url=signed.url, expires_at=signed.expires_at)
 
 
 @router.get(

@@ -129,7 +129,10 @@ class RunArtifact(Base):
     """A rendered file of a run, stored under the artifact directory."""
 
     __tablename__ = "run_artifacts"
-    __table_args__ = (UniqueConstraint("run_id", "format"),)
+    __table_args__ = (
+        UniqueConstraint("run_id", "format"),
+        Index("ix_run_artifacts_path", "path", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[str] = mapped_column(ForeignKey("report_runs.id", ondelete="CASCADE"))

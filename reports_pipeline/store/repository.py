@@ -138,6 +138,10 @@ def list_runs(
     return list(session.scalars(query.order_by(ReportRun.id.desc()).limit(limit)))
 
 
+def get_artifact_by_path(session: Session, relative_path: str) -> RunArtifact | None:
+    return session.scalar(select(RunArtifact).where(RunArtifact.path == relative_path))
+
+
 def mark_running(session: Session, run_id: str, dagster_run_id: str | None) -> ReportRun:
     run = _run(session, run_id)
     if run.status == "queued":
