@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,11 +13,14 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from reports_pipeline.access import BASE_ENTITLEMENT
-from reports_pipeline.errors import EntitlementDenied, Forbidden, Unauthenticated
+from reports_pipeline.errors import EntitlementDenied, Forbidden, RateLimited, Unauthenticated
 from reports_pipeline.settings import Settings
 from reports_pipeline.store import repository
-from reports_pipeline.store.db import session_factory
+from reports_pipeline.store.db import get_engine, session_factory
 from reports_pipeline.store.models import Organization, utcnow
+from reports_pipeline.store.rate_limits import record_request
+
+logger = logging.getLogger(__name__)
 
 _LAST_USED_RESOLUTION = timedelta(minutes=5)
 
@@ -78,11 +83,48 @@ def get_principal(request: Request, session: SessionDep) -> Principal:
     if credential.last_used_at is None or now - credential.last_used_at > _LAST_USED_RESOLUTION:
         credential.last_used_at = now
     request.state.organization_id = credential.organization_id
+    settings: Settings = request.app.state.settings
+    enforce_rate_limit(
+        settings, credential.organization_id, "api", settings.rate_limit_requests_per_minute
+    )
     return Principal(
         credential_id=credential.id,
         organization=credential.organization,
         permissions=frozenset(credential.permissions),
     )
+
+
+def enforce_rate_limit(settings: Settings, organization_id: str, budget: str, limit: int) -> None:
+    """Count one request against the organisation's budget; raise RateLimited past `limit`."""
+    if limit == 0:
+        return
+    decision = record_request(
+        get_engine(settings.database_url), organization_id, budget, limit, time.time()
+    )
+    if not decision.allowed:
+        logger.warning(
+            "rate limit: org %s made %d %s requests this minute (limit %d)",
+            organization_id,
+            decision.count,
+            budget,
+            limit,
+        )
+        noun = "run launches" if budget == "runs" else "requests"
+        raise RateLimited(
+            f"your organisation exceeded {limit} {noun} per minute; retry after "
+            f"{decision.retry_after} s",
+            retry_after=decision.retry_after,
+            details={"limit": limit, "budget": budget, "retry_after": decision.retry_after},
+        )
+
+
+def count_run_launch(request: Request, principal: Reader) -> Principal:
+    """Count a run launch against the organisation's separate, smaller budget."""
+    settings: Settings = request.app.state.settings
+    enforce_rate_limit(
+        settings, principal.organization_id, "runs", settings.rate_limit_runs_per_minute
+    )
+    return principal
 
 
 def require(permission: str) -> Callable[..., Principal]:
@@ -101,3 +143,4 @@ def require(permission: str) -> Callable[..., Principal]:
 
 
 Reader = Annotated[Principal, Depends(require("analytics:read"))]
+RunRequester = Annotated[Principal, Depends(count_run_launch)]

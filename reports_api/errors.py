@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from reports_pipeline.errors import ReportsError
+from reports_pipeline.errors import RateLimited, ReportsError
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,8 @@ async def _reports_error(_: Request, exc: Exception) -> JSONResponse:
     if exc.status >= 500:
         logger.error("request failed with %s: %s", exc.code, exc.message)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
     return envelope(exc.status, exc.code, exc.message, exc.details, headers)
 
 

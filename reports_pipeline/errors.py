@@ -92,6 +92,10 @@ class RateLimited(ReportsError):
     code = "rate_limited"
     status = 429
 
+    def __init__(self, message: str, *, retry_after: int, details: Any = None) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = retry_after
+
 
 class RunFailed(ReportsError):
     """The report run failed inside the pipeline for a reason the client did not cause."""

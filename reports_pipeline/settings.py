@@ -46,6 +46,12 @@ class Settings(BaseSettings):
         description="Base URL clients use to reach the API; prefixes signed download links.",
     )
     signing_key: SecretStr = SecretStr(DEV_SIGNING_KEY)
+    rate_limit_requests_per_minute: int = Field(
+        default=600, ge=0, description="API requests per organisation and minute; 0 disables."
+    )
+    rate_limit_runs_per_minute: int = Field(
+        default=60, ge=0, description="Run launches per organisation and minute; 0 disables."
+    )
     signed_url_default_ttl_seconds: int = Field(default=3600, gt=0)
     signed_url_max_ttl_seconds: int = Field(
         default=7 * 24 * 3600, gt=0, description="Longest lifetime a signed download URL may have."

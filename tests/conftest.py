@@ -100,6 +100,9 @@ def settings(postgres_databases: tuple[str, str], state_dir: Path) -> Settings:
         api_port=free_port(),
         signing_key="test-signing-key-0123456789abcdef0123456789",
         run_wait_seconds=60,
+        # Rate limits have their own tests; the rest of the suite runs without them.
+        rate_limit_requests_per_minute=0,
+        rate_limit_runs_per_minute=0,
     )
     upgrade(configured.database_url)
     return configured

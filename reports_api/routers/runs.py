@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
-from reports_api.deps import Reader, SessionDep, SettingsDep
+from reports_api.deps import Reader, RunRequester, SessionDep, SettingsDep
 from reports_api.launcher import DagsterLauncher
 from reports_api.pagination import decode_cursor, encode_cursor
 from reports_api.schemas import (
@@ -68,7 +68,7 @@ def _finished_response(run: ReportRun) -> JSONResponse:
 )
 def create_run(
     body: RunCreate,
-    principal: Reader,
+    principal: RunRequester,
     session: SessionDep,
     settings: SettingsDep,
     launcher: LauncherDep,
@@ -157,7 +157,7 @@ def sign_artifact(
 def run_and_download(
     report_id: Annotated[str, Path(max_length=120)],
     request: Request,
-    principal: Reader,
+    principal: RunRequester,
     session: SessionDep,
     settings: SettingsDep,
     launcher: LauncherDep,

@@ -145,3 +145,15 @@ class RunArtifact(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     run: Mapped[ReportRun] = relationship(back_populates="artifacts")
+
+
+class RateLimitWindow(Base):
+    """Requests one organisation made in one minute, per budget (`api` or `runs`)."""
+
+    __tablename__ = "rate_limit_windows"
+
+    organization_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    budget: Mapped[str] = mapped_column(String(20), primary_key=True)
+    window_start: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """Unix time of the window's first second; windows are 60 s long."""
+    count: Mapped[int] = mapped_column(Integer, default=0)
