@@ -46,6 +46,9 @@ class Settings(BaseSettings):
         description="Base URL clients use to reach the API; prefixes signed download links.",
     )
     signing_key: SecretStr = SecretStr(DEV_SIGNING_KEY)
+    retention_days: int = Field(
+        default=30, gt=0, le=3650, description="Days a run and its artifacts are kept."
+    )
     rate_limit_requests_per_minute: int = Field(
         default=600, ge=0, description="API requests per organisation and minute; 0 disables."
     )

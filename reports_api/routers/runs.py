@@ -74,7 +74,7 @@ def create_run(
     launcher: LauncherDep,
 ) -> JSONResponse:
     """Run a report synchronously; return the run, a 100-row preview and the artifacts."""
-    run = service.start_run(session, principal, body, launcher)
+    run = service.start_run(session, settings, principal, body, launcher)
     return _finished_response(service.wait_for_run(settings, launcher, run))
 
 
@@ -172,7 +172,7 @@ def run_and_download(
     definition = get_catalogue().get(report_id)
     params = service.query_params(definition, raw) if definition else raw
     body = RunCreate(report_id=report_id, formats=[format], params=params)
-    run = service.start_run(session, principal, body, launcher)
+    run = service.start_run(session, settings, principal, body, launcher)
     finished = service.wait_for_run(settings, launcher, run)
     if finished.status != "ready":
         return _finished_response(finished)

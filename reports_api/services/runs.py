@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,7 @@ def find_definition(principal: Principal, request: RunCreate) -> ReportDefinitio
 
 def start_run(
     session: Session,
+    settings: Settings,
     principal: Principal,
     request: RunCreate,
     launcher: DagsterLauncher,
@@ -107,6 +108,7 @@ def start_run(
         period_start=resolved.period.start if resolved.period else None,
         period_end=resolved.period.end if resolved.period else None,
         created_at=now,
+        expires_at=now + timedelta(days=settings.retention_days),
     )
     session.commit()
 

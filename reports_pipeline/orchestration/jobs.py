@@ -1,4 +1,4 @@
-"""The report job, and the one-op job that measures a bare Dagster run."""
+"""The report job, the retention job, and the one-op job that measures a bare Dagster run."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from reports_pipeline.orchestration.ops import (
     ping,
     record_failure,
     record_outcome,
+    remove_expired_artifacts,
     render_artifact,
 )
 
@@ -34,3 +35,12 @@ def report_run_job() -> None:
 )
 def health_check_job() -> None:
     ping()
+
+
+@job(
+    name=tags.RETENTION_JOB,
+    executor_def=in_process_executor,
+    description="Delete the artifacts of runs past their retention; the API then answers 410.",
+)
+def retention_job() -> None:
+    remove_expired_artifacts()

@@ -119,3 +119,27 @@ def record_failure(context: HookContext) -> None:
 def ping() -> str:
     """Do nothing: the health-check job measures the cost of one Dagster run."""
     return "ok"
+
+
+@op
+def remove_expired_artifacts(context: OpExecutionContext, reports: ReportsService) -> int:
+    """Delete the artifacts of runs past their retention and mark the runs expired."""
+    from datetime import UTC, datetime
+
+    from reports_pipeline.retention import expire_runs
+
+    with reports.session() as session:
+        removed = expire_runs(session, reports.artifact_dir, datetime.now(UTC))
+    for run in removed:
+        context.log.info(
+            f"expired run {run.run_id} of org {run.organization_id}: "
+            f"removed {run.files} files, {run.bytes} bytes"
+        )
+    context.add_output_metadata(
+        {
+            "runs_expired": len(removed),
+            "files_removed": sum(run.files for run in removed),
+            "bytes_removed": sum(run.bytes for run in removed),
+        }
+    )
+    return len(removed)

@@ -8,3 +8,4 @@ SCHEDULE = "reports/schedule_id"
 
 REPORT_JOB = "report_run"
 HEALTH_CHECK_JOB = "health_check"
+RETENTION_JOB = "artifact_retention"
