@@ -281,3 +281,24 @@ def test_model_error_has_no_pydantic_prefix(api: TestClient, tenant_a: Tenant) -
         api.post("/v1/reports/runs", json={}, headers=tenant_a.headers), 400, "validation_error"
     )
     assert error["message"] == "give exactly one of report_id and saved_report_id"
+
+
+def test_definition_with_unknown_metric_is_400_bad_request(
+    api: TestClient, tenant_a: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whitelisting is checked again when a run is compiled, not only when a definition loads."""
+    from reports_api.services import runs as run_service
+    from reports_pipeline.catalogue.loader import get_catalogue
+
+    base = get_catalogue()["ciso.alerts_by_severity"]
+    # model_copy skips validation, like a definition stored before a source lost a metric.
+    broken = base.model_copy(update={"id": "ciso.broken", "metrics": ["alert_count", "mood"]})
+    catalogue = {**get_catalogue(), broken.id: broken}
+    monkeypatch.setattr(run_service, "get_catalogue", lambda: catalogue)
+    body = {"report_id": "ciso.broken", "formats": ["csv"]}
+    error = assert_error(
+        api.post("/v1/reports/runs", json=body, headers=tenant_a.headers), 400, "bad_request"
+    )
+    assert "mood" in error["message"]
+    assert "mcp_alert_events" in error["message"]
+    assert "alert_count" in error["details"][0]["allowed"]
