@@ -28,64 +28,42 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from common import bench_settings, drop_databases, make_tenants, percentile
 
 from reports_api.launcher import DagsterLauncher
-from reports_pipeline import access
 from reports_pipeline.orchestration import tags
-from reports_pipeline.settings import Settings
 from reports_pipeline.stack import Stack
-from reports_pipeline.store import repository
-from reports_pipeline.store.db import session_scope
-from reports_pipeline.store.migrate import upgrade
 from reports_pipeline.warehouse.seed import SeedPlan, seed_warehouse
 
-POSTGRES = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+_RUN_STATS = """
+query Stats($id: ID!) {
+  runOrError(runId: $id) {
+    ... on Run { stats { ... on RunStatsSnapshot { enqueuedTime launchTime } } }
+  }
+}
+"""
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def create_databases(prefix: str) -> tuple[str, str]:
-    engine = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        for suffix in ("", "_dagster"):
-            connection.execute(text(f'CREATE DATABASE "{prefix}{suffix}"'))
-    base = make_url(POSTGRES)
-    return (
-        base.set(database=prefix).render_as_string(hide_password=False),
-        base.set(database=f"{prefix}_dagster").render_as_string(hide_password=False),
+def queue_wait(dagster_port: int, dagster_run_id: str) -> float:
+    """Return how long the run waited in the queued run coordinator, from Dagster's stats."""
+    response = httpx.post(
+        f"http://127.0.0.1:{dagster_port}/graphql",
+        json={"query": _RUN_STATS, "variables": {"id": dagster_run_id}},
+        timeout=30,
     )
+    stats = response.json()["data"]["runOrError"]["stats"]
+    return float(stats["launchTime"] - stats["enqueuedTime"])
 
 
-def drop_databases(prefix: str) -> None:
-    engine = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        for suffix in ("", "_dagster"):
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{prefix}{suffix}" WITH (FORCE)'))
-
-
-def time_floor(launcher: DagsterLauncher, poll: float) -> float:
+def time_floor(launcher: DagsterLauncher, poll: float) -> tuple[float, str]:
     started = time.perf_counter()
     run_id = launcher.submit(tags.HEALTH_CHECK_JOB, {}, {tags.TRIGGER: "benchmark"})
     while launcher.status(run_id) != "SUCCESS":
         time.sleep(poll)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, run_id
 
 
-def time_report(client: httpx.Client) -> float:
+def time_report(client: httpx.Client) -> tuple[float, str]:
     body = {
         "report_id": "ciso.alerts_by_severity",
         "formats": ["json", "csv"],
@@ -96,7 +74,7 @@ def time_report(client: httpx.Client) -> float:
     elapsed = time.perf_counter() - started
     if response.status_code != 201:
         raise RuntimeError(f"run failed: {response.status_code} {response.text}")
-    return elapsed
+    return elapsed, str(response.json()["run"]["dagster_run_id"])
 
 
 def main() -> None:
@@ -110,35 +88,14 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="reports-bench-"))
     prefix = f"reports_bench_{uuid.uuid4().hex[:8]}"
-    if args.storage == "postgres":
-        app_url, dagster_url = create_databases(prefix)
-    else:
-        app_url, dagster_url = f"sqlite:///{workdir / 'reports.db'}", None
-    settings = Settings(
-        _env_file=None,
-        environment="test",
-        database_url=app_url,
-        dagster_database_url=dagster_url,
-        warehouse_path=workdir / "warehouse.duckdb",
-        artifact_dir=workdir / "artifacts",
-        dagster_home=workdir / "dagster",
-        dagster_port=free_port(),
-        dagster_code_server_port=free_port(),
-        api_port=free_port(),
-        signing_key="benchmark-signing-key-0123456789abcdef",
-    )
-    upgrade(settings.database_url)
-    with session_scope(settings.database_url) as session:
-        organization = repository.create_organization(session, "Bench", access.ENTITLEMENTS)
-        _, token = repository.create_credential(
-            session, organization.id, permissions=["analytics:read"]
-        )
-        organization_id = organization.id
+    settings = bench_settings(args.storage, workdir, prefix)
+    [(organization_id, token)] = make_tenants(settings, 1)
     seed_warehouse(settings.warehouse_path, SeedPlan([organization_id], end=date.today()))
 
     stack = Stack(settings=settings, log_dir=workdir / "logs")
     floors: list[float] = []
     reports: list[float] = []
+    queue_waits: list[float] = []
     try:
         stack.start(api=True)
         launcher = DagsterLauncher(settings)
@@ -152,12 +109,14 @@ def main() -> None:
             # The daemon dequeues runs once a second; a random pause before each launch makes
             # both kinds sample every phase of that tick instead of a fixed one.
             time.sleep(jitter.uniform(0, 1))
-            floor = time_floor(launcher, settings.run_poll_interval_seconds)
+            floor, floor_run = time_floor(launcher, settings.run_poll_interval_seconds)
             time.sleep(jitter.uniform(0, 1))
-            report = time_report(client)
+            report, report_run = time_report(client)
             if index >= args.warmup:
                 floors.append(floor)
                 reports.append(report)
+                queue_waits.append(queue_wait(settings.dagster_port, floor_run))
+                queue_waits.append(queue_wait(settings.dagster_port, report_run))
             print(f"run {index + 1}: floor {floor:.3f} s, report {report:.3f} s", file=sys.stderr)
     finally:
         stack.stop()
@@ -183,6 +142,11 @@ def main() -> None:
     median_ratio = statistics.median(reports) / statistics.median(floors)
     p95_ratio = percentile(reports, 0.95) / percentile(floors, 0.95)
     print(f"| ratio report / floor | | {median_ratio:.2f} | {p95_ratio:.2f} |")
+    wait_median, wait_p95 = statistics.median(queue_waits), percentile(queue_waits, 0.95)
+    print(
+        f"| of which queued before launch (both kinds) | {len(queue_waits)} "
+        f"| {wait_median:.3f} | {wait_p95:.3f} |"
+    )
 
 
 if __name__ == "__main__":
