@@ -37,9 +37,13 @@ def renderer_for(format_key: str) -> Renderer | None:
         from reports_pipeline.render.xlsx import render_xlsx
 
         return render_xlsx
+    if format_key == "pdf":
+        from reports_pipeline.render.pdf import render_pdf
+
+        return render_pdf
     return None
 
 
-# NOTE: pdf and pdf_branded are accepted by the API's schema but have no renderer yet, so a run
-# asking for them is rejected before launch with the list of available formats.
-AVAILABLE_FORMATS = ("json", "csv", "xlsx")
+# NOTE: pdf_branded is accepted by the API's schema but has no renderer yet, so a run asking for
+# it is rejected before launch with the list of available formats.
+AVAILABLE_FORMATS = ("json", "csv", "pdf", "xlsx")

@@ -218,7 +218,7 @@ def test_invalid_param_lists_allowed_values(api: TestClient, tenant_a: Tenant) -
 
 
 def test_unavailable_format_is_400(api: TestClient, tenant_a: Tenant) -> None:
-    body = {"report_id": "ciso.alerts_by_severity", "formats": ["pdf"]}
+    body = {"report_id": "ciso.alerts_by_severity", "formats": ["pdf_branded"]}
     error = assert_error(
         api.post("/v1/reports/runs", json=body, headers=tenant_a.headers), 400, "validation_error"
     )
