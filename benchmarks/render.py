@@ -11,8 +11,8 @@ from tuples, XLSX within 1.2x of a bare openpyxl write-only loop writing the sam
 PDF renders in a child process, so its case is timed apart: the renderer (`render_pdf_bounded`,
 child start included) against a bare ReportLab document of the same rows as text, in LongTables
 of the same CHUNK_ROWS rows with the header repeated, built in a spawned child as well. Each
-side's peak RSS is the child's `ru_maxrss`. Target at 10,000 rows: within 3x of the baseline,
-under 10 s and under 500 MiB.
+side's peak RSS is the child's own VmHWM (ru_maxrss would carry the parent's over execve).
+Target at 10,000 rows: within 3x of the baseline, under 10 s and under 500 MiB.
 
 Usage: python benchmarks/render.py [--repeat 7] [--pdf-repeat 3] [--formats csv json xlsx pdf]
 """
@@ -23,7 +23,6 @@ import argparse
 import math
 import multiprocessing
 import platform
-import resource
 import statistics
 import tempfile
 import time
@@ -43,7 +42,7 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 from reports_pipeline.render.context import ColumnMeta, RenderContext
 from reports_pipeline.render.csv import render_csv
 from reports_pipeline.render.json import render_json
-from reports_pipeline.render.pdf import CHUNK_ROWS, render_pdf_bounded
+from reports_pipeline.render.pdf import CHUNK_ROWS, peak_rss_bytes, render_pdf_bounded
 from reports_pipeline.render.xlsx import render_xlsx
 
 SIZES = (100, 1_000, 10_000)
@@ -174,7 +173,7 @@ def _baseline_pdf_child(arrow_path: str, pdf_path: str, sender: Any) -> None:
         chunk.setStyle([("FONTSIZE", (0, 0), (-1, -1), 7.5)])
         flowables.append(chunk)
     SimpleDocTemplate(pdf_path, pagesize=landscape(A4)).build(flowables)
-    sender.send(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    sender.send(peak_rss_bytes())
 
 
 def baseline_pdf(table: pa.Table, path: Path) -> int:

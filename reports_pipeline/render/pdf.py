@@ -181,6 +181,21 @@ def render_pdf_bounded(
     raise PdfRenderError(f"PDF render failed: {detail}")
 
 
+def peak_rss_bytes() -> int:
+    """Return this process's peak resident set size.
+
+    On Linux, getrusage's ru_maxrss survives execve, so a child started from a large parent
+    would report the parent's peak; /proc/self/status VmHWM belongs to the new image alone.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def _child_main(argv: Sequence[str]) -> int:
     work, target, memory = Path(argv[0]), Path(argv[1]), int(argv[2])
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -190,8 +205,7 @@ def _child_main(argv: Sequence[str]) -> int:
             table = pa.ipc.open_file(source).read_all()
         context = _context_from_json(json.loads((work / "context.json").read_text("utf-8")))
         pages = render_pdf_here(table, context, target)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        outcome = {"ok": True, "pages": pages, "peak_rss_bytes": peak}
+        outcome = {"ok": True, "pages": pages, "peak_rss_bytes": peak_rss_bytes()}
     except MemoryError:
         outcome = {"ok": False, "error": "memory"}
     except Exception as error:  # reported to the parent, which raises PdfRenderError
