@@ -1,4 +1,4 @@
-"""Retention: runs past their expiry lose their artifacts and answer 410 from then on."""
+"""Retention: runs past their expiry lose their artifacts, and the API returns 410 for them."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class ExpiredRun:
 def expire_runs(session: Session, artifact_root: Path, now: datetime) -> list[ExpiredRun]:
     """Remove the files of up to BATCH runs whose expiry has passed and mark them expired.
 
-    Run and artifact records stay, so the API can answer 410 for them and their signed URLs.
+    Run and artifact records stay, so the API can return 410 for them and their signed URLs.
     """
     runs = session.scalars(
         select(ReportRun)

@@ -57,12 +57,14 @@ class Settings(BaseSettings):
     )
     signed_url_default_ttl_seconds: int = Field(default=3600, gt=0)
     signed_url_max_ttl_seconds: int = Field(
-        default=7 * 24 * 3600, gt=0, description="Longest lifetime a signed download URL may have."
+        default=7 * 24 * 3600,
+        gt=0,
+        description="Maximum lifetime of a signed download URL, in seconds.",
     )
     run_wait_seconds: float = Field(
         default=120.0,
         gt=0,
-        description="How long POST /v1/reports/runs waits for a run before answering 202.",
+        description="Seconds POST /v1/reports/runs waits for a run before responding 202.",
     )
     run_poll_interval_seconds: float = Field(
         default=0.02, gt=0, description="Interval between two reads of a running run's record."

@@ -1,4 +1,4 @@
-"""Retention: the Dagster retention job removes expired runs' files, and the API answers 410."""
+"""Retention: the Dagster retention job removes expired runs' files, and the API returns 410."""
 
 from __future__ import annotations
 
