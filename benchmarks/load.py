@@ -3,7 +3,7 @@
 Starts the code server, Dagster webserver and daemon (Postgres storage) and the API, then fires
 `--per-org` launches of `ciso.alerts_by_severity` (json) for each of `--orgs` organisations from
 `--concurrency` client threads, interleaved across organisations. The run-launch budget is set
-to `--runs-per-minute` per organisation so the rate limiter answers some launches with 429.
+to `--runs-per-minute` per organisation so the rate limiter rejects some launches with 429.
 Reports throughput, latency percentiles of the runs that completed, and counts of 201, 202,
 429 and 5xx answers.
 

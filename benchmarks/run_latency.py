@@ -106,7 +106,7 @@ def main() -> None:
         )
         jitter = random.Random(7)
         for index in range(args.warmup + args.runs):
-            # The daemon dequeues runs once a second; a random pause before each launch makes
+            # The daemon dequeues runs once a second. A random pause before each launch makes
             # both kinds sample every phase of that tick instead of a fixed one.
             time.sleep(jitter.uniform(0, 1))
             floor, floor_run = time_floor(launcher, settings.run_poll_interval_seconds)

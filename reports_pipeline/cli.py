@@ -255,7 +255,7 @@ def warehouse_load(
         raise typer.Exit(code=1) from exc
     if result.ignored_columns:
         console.print(f"ignored columns not in the source: {', '.join(result.ignored_columns)}")
-    console.print(f"{source.table} now holds {result.rows:,} rows")
+    console.print(f"{source.table} now contains {result.rows:,} rows")
 
 
 @app.command("docs")

@@ -428,8 +428,8 @@ def compile_report(
     for index, binding in enumerate(bindings):
         conditions.append(_filter(source, binding, binder, f"filters[{index}]"))
 
-    # The builders copy their arguments unless told not to; every node here is new and used
-    # once, so copy=False keeps compilation fast.
+    # The builders copy their arguments by default. Every node here is new and used once, so
+    # copy=False keeps compilation fast.
     table = exp.table_(source.table, alias=TABLE_ALIAS)
     select = exp.select(*projections, copy=False).from_(table, copy=False)
     select = select.where(exp.and_(*conditions, copy=False), copy=False)

@@ -20,6 +20,6 @@ defs = Definitions(
     jobs=[report_run_job, health_check_job, retention_job],
     schedules=[retention_schedule],
     # Every job runs its ops in one process and passes small values (the plan, paths,
-    # artifact fields), so outputs stay in memory; result rows go through an Arrow file.
+    # artifact fields), so outputs stay in memory. Result rows go through an Arrow file.
     resources={"reports": ReportsService(), "io_manager": mem_io_manager},
 )

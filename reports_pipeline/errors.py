@@ -6,7 +6,7 @@ from typing import Any
 
 
 class ReportsError(Exception):
-    """Base of every error a client can cause or must be told about."""
+    """Base of every error a client can cause or must receive."""
 
     code = "internal_error"
     status = 500

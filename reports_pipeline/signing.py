@@ -1,9 +1,9 @@
 """Signed artifact URLs: an HMAC-SHA256 over the artifact's relative path and an expiry.
 
 The signed message is the UTF-8 bytes of `<relative path>` + `"\\n"` + `<expiry as decimal
-unix seconds>`, keyed with the platform signing key; the signature is its lowercase hex
-digest. The relative path is `<organisation id>/<run id>/<file name>` with `/` separators, so
-a signature for one tenant's file cannot be replayed for another's.
+unix seconds>`, keyed with the platform signing key. The signature is its lowercase hex digest.
+The relative path is `<organisation id>/<run id>/<file name>` with `/` separators, so a
+signature for one tenant's file cannot be replayed for another's.
 """
 
 from __future__ import annotations

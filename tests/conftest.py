@@ -170,7 +170,7 @@ def stack(settings: Settings, warehouse: Path, state_dir: Path) -> Iterator[obje
 
 @pytest.fixture(scope="session")
 def api(settings: Settings) -> Iterator[object]:
-    """The API in-process, without Dagster: for everything answered before a run launches."""
+    """The API in-process, without Dagster: for every response returned before a run launches."""
     from fastapi.testclient import TestClient
 
     from reports_api.app import create_app

@@ -54,7 +54,7 @@ def _with_period_label(param: dict[str, Any]) -> dict[str, Any]:
 
 
 class CatalogueError(Exception):
-    """A catalogue file holds a definition that does not load; start-up must stop."""
+    """A catalogue file contains a definition that does not load, so start-up must stop."""
 
 
 def _with_period_bounds(raw: dict[str, Any]) -> dict[str, Any]:

@@ -41,7 +41,7 @@ class ReportSortSpec(_Frozen):
 
 
 class ParamFilter(_Frozen):
-    """Where a parameter's value goes: a filter on a field of the source."""
+    """The filter on a source field that receives a parameter's value."""
 
     field: str
     op: FilterOp = FilterOp.EQ
@@ -72,7 +72,7 @@ class ChartHint(_Frozen):
 
 
 class RedactionRule(_Frozen):
-    """How an identifying field leaves the warehouse: masked, hashed, truncated or dropped."""
+    """The treatment of an identifying field in SQL: masked, hashed, truncated or dropped."""
 
     field: str
     method: RedactionMethod

@@ -40,7 +40,7 @@ def health_check_job() -> None:
 @job(
     name=tags.RETENTION_JOB,
     executor_def=in_process_executor,
-    description="Delete the artifacts of runs past their retention; the API then answers 410.",
+    description="Delete the artifacts of runs past their retention; the API then returns 410.",
 )
 def retention_job() -> None:
     remove_expired_artifacts()

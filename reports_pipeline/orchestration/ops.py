@@ -21,7 +21,7 @@ from reports_pipeline.orchestration.resources import ReportsService
 
 
 class ReportRunConfig(Config):
-    """The run record to execute; the record holds the definition, parameters and formats."""
+    """The run record to execute, which contains the definition, parameters and formats."""
 
     run_id: str
 

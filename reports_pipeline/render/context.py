@@ -1,4 +1,4 @@
-"""What every renderer knows about the run besides its rows."""
+"""The run facts every renderer receives besides the rows."""
 
 from __future__ import annotations
 

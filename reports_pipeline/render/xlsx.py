@@ -710,7 +710,7 @@ def _chart(kind: str, block: ChartBlock, title: str, x_label: str) -> Any:
         chart.set_categories(categories)
     if kind != "pie":
         chart.x_axis.title = _clean_one(x_label)
-        # openpyxl 3.1.5 writes no <c:delete> element unless told, so the axes are marked shown.
+        # openpyxl 3.1.5 writes no <c:delete> element by default, so the axes are marked shown.
         chart.x_axis.delete = False
         chart.y_axis.delete = False
     return chart

@@ -1,8 +1,8 @@
 """The semantic layer's building blocks: sources, dimensions and metrics as frozen, checked data.
 
 A source is the only door from a report definition to the warehouse. Reports and saved reports
-name dimensions and metrics by key; the compiler turns keys into column references and trusted
-expressions declared here, so nothing a tenant types ever becomes SQL text.
+name dimensions and metrics by key. The compiler turns keys into column references and trusted
+expressions declared here, so no tenant input becomes SQL text.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ class Metric:
     """An aggregate a report can show.
 
     `expression` is trusted SQL written in this package over the source's own columns (never
-    tenant input); `condition` restricts the rows the aggregate sees (`FILTER (WHERE ...)`).
+    tenant input); `condition` restricts the rows the aggregate reads (`FILTER (WHERE ...)`).
     A ratio divides the `numerator` metric by the `denominator` metric and multiplies by `scale`.
     """
 

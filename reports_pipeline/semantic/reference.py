@@ -56,7 +56,7 @@ listed values. `is_null` and `is_not_null` test for NULL itself. `in` and `not_i
   `period_start`/`period_end` (inclusive; a date alone covers its whole day), all resolved in
   the request's time zone. Date-typed sources compare the period's local dates.
 - A result holds at most 10,000 rows. Without a `limit`, a query that would return more is
-  rejected with `422 unprocessable_entity`; with a `limit` that cuts rows, the run says
+  rejected with `422 unprocessable_entity`; with a `limit` that cuts rows, the run records
   `truncated: true`.
 - Enum dimensions sort in their declared order.
 - Redaction rules apply in SQL, so raw values never leave the warehouse: `mask` keeps the last

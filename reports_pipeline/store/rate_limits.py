@@ -29,7 +29,7 @@ def record_request(
     """Count one request in the current window and decide whether it is within `limit`.
 
     The increment is one `INSERT ... ON CONFLICT DO UPDATE ... RETURNING` committed at once, so
-    concurrent workers never lose a count.
+    concurrent workers do not lose counts (the database serialises the conflicting updates).
     """
     window_start = int(now) - int(now) % WINDOW_SECONDS
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite

@@ -1,7 +1,7 @@
 """Loads a customer's Parquet or CSV export into one warehouse table.
 
-The file's columns are checked against the source before anything changes: a missing column,
-a value that does not convert to the column's type, an enum value outside the allowed list or
+The file's columns are checked against the source before anything changes. A missing column,
+a value that does not convert to the column's type, an enum value outside the allowed list, or
 a row without an organisation stops the load with a message naming the column. The load works
 on a copy of the warehouse that replaces the original only when complete, so a failed load
 leaves the previous data in place and running reports keep reading the old file.

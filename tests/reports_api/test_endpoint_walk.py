@@ -1,5 +1,5 @@
-"""Walks every endpoint of the OpenAPI document: each enforces its permission, and another
-organisation's id is always answered 404, exactly like a missing one."""
+"""Every endpoint of the OpenAPI document enforces its permission, and another organisation's
+id always returns 404, exactly like a missing one."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every error the runs surface answers before a run launches, in the spec's envelope."""
+"""Every error the runs surface returns before a run launches, in the API's error envelope."""
 
 from __future__ import annotations
 

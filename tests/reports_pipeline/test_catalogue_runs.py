@@ -3,7 +3,7 @@
 Each run goes through `report_run` (compile, execute, render json, record) in process against the
 session's Postgres database and demo warehouse. The results must be plausible: the declared
 columns, no negative counts, shares within 0 to 100, and for the first organisation exactly the
-rows the same query returns on a warehouse that holds no other organisation.
+rows the same query returns on a warehouse that contains no other organisation.
 """
 
 from __future__ import annotations

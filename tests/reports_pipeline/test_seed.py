@@ -57,7 +57,7 @@ def test_seed_reseed_same_path(tmp_path: Path) -> None:
 
 
 def expected_rows(source_id: str) -> int:
-    """Rows per organisation that the plan asks of a source's generator."""
+    """Return the rows per organisation that the plan requests of a source's generator."""
     if source_id == "roi_snapshots":
         # Weekly: one row per business unit for each Sunday in the plan's days.
         days = [END - timedelta(days=offset) for offset in range(PLAN.days)]
