@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 STATE_DIR = Path(".reports")
 DEV_SIGNING_KEY = "dev-only-signing-key-do-not-use-in-production"
+DEV_ENCRYPTION_KEY = "dev-only-encryption-key-do-not-use-in-production"
 
 
 class Settings(BaseSettings):
@@ -69,6 +70,21 @@ class Settings(BaseSettings):
     run_poll_interval_seconds: float = Field(
         default=0.02, gt=0, description="Interval between two reads of a running run's record."
     )
+    encryption_key: SecretStr = Field(
+        default=SecretStr(DEV_ENCRYPTION_KEY),
+        description="Key that encrypts channel secrets at rest (any string of 32+ characters).",
+    )
+    encryption_previous_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="Earlier encryption keys, comma-separated, still accepted for decryption.",
+    )
+    egress_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Hosts, comma-separated, that webhooks and logo fetches may reach over http or at "
+            "private addresses; every other host needs https and a public address."
+        ),
+    )
     row_cap: int = Field(default=10_000, gt=0, le=10_000)
     preview_rows: int = Field(default=100, gt=0, le=1_000)
 
@@ -81,14 +97,27 @@ class Settings(BaseSettings):
             return "postgresql+psycopg2://" + value.split("://", 1)[1]
         return value
 
+    @field_validator("egress_allowed_hosts", "encryption_previous_keys", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
     @model_validator(mode="after")
     def _reject_placeholder_secrets(self) -> Settings:
-        key = self.signing_key.get_secret_value()
-        if self.environment == "production" and (key == DEV_SIGNING_KEY or len(key) < 32):
-            raise ValueError(
-                "REPORTS_SIGNING_KEY must be set to a random value of at least 32 characters "
-                "when REPORTS_ENVIRONMENT=production"
-            )
+        if self.environment != "production":
+            return self
+        for name, key, placeholder in (
+            ("REPORTS_SIGNING_KEY", self.signing_key, DEV_SIGNING_KEY),
+            ("REPORTS_ENCRYPTION_KEY", self.encryption_key, DEV_ENCRYPTION_KEY),
+        ):
+            value = key.get_secret_value()
+            if value == placeholder or len(value) < 32:
+                raise ValueError(
+                    f"{name} must be set to a random value of at least 32 characters "
+                    "when REPORTS_ENVIRONMENT=production"
+                )
         return self
 
     @property
