@@ -178,7 +178,7 @@ class EgressPolicy:
                 client.stream("GET", url) as response,
             ):
                 if response.status_code != 200:
-                    raise FetchFailed(f"{url} answered HTTP {response.status_code}")
+                    raise FetchFailed(f"{url} returned HTTP {response.status_code}")
                 content_type = response.headers.get("content-type", "").split(";")[0].strip()
                 if content_type.lower() not in content_types:
                     raise FetchFailed(
@@ -196,7 +196,7 @@ class EgressPolicy:
         except httpx.TooManyRedirects as exc:
             raise FetchFailed(f"{url} redirects more than {MAX_REDIRECTS} times") from exc
         except httpx.TimeoutException as exc:
-            raise FetchFailed(f"{url} did not answer within {timeout_seconds:g} s") from exc
+            raise FetchFailed(f"{url} timed out after {timeout_seconds:g} s") from exc
         except httpx.HTTPError as exc:
             cause = exc.__context__
             if isinstance(cause, ReportsError):

@@ -78,7 +78,7 @@ def server() -> Iterator[str]:
         "https:///no-host",
     ],
 )
-def test_check_url_refuses(url: str) -> None:
+def test_check_url_rejects(url: str) -> None:
     with pytest.raises(EgressDenied):
         EgressPolicy().check_url(url)
 
@@ -90,7 +90,7 @@ def test_check_url_accepts_public_https(url: str) -> None:
     EgressPolicy().check_url(url)
 
 
-def test_allow_listed_host_may_use_http_and_private_addresses() -> None:
+def test_allow_list_permits_http_and_private() -> None:
     policy = EgressPolicy(["127.0.0.1", "Receiver.Example.COM."])
     policy.check_url("http://127.0.0.1:9000/hook")
     policy.check_url("http://receiver.example.com/hook")
