@@ -157,3 +157,63 @@ class RateLimitWindow(Base):
     window_start: Mapped[int] = mapped_column(Integer, primary_key=True)
     """Unix time of the window's first second; windows are 60 s long."""
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SavedReport(Base):
+    """A tenant's report definition derived from a catalogue report."""
+
+    __tablename__ = "saved_reports"
+    __table_args__ = (Index("ix_saved_reports_org_id", "organization_id", "id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    base_report_id: Mapped[str] = mapped_column(String(120))
+    overrides: Mapped[dict[str, Any]] = mapped_column()
+    """The fields the tenant set, as submitted after validation."""
+    definition: Mapped[dict[str, Any]] = mapped_column()
+    """The complete definition the runs use: the base report with the overrides applied."""
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Schedule(Base):
+    """A cron schedule that runs a catalogue or saved report and delivers it over channels."""
+
+    __tablename__ = "schedules"
+    __table_args__ = (
+        Index("ix_schedules_org_id", "organization_id", "id"),
+        Index("ix_schedules_saved_report", "saved_report_id"),
+        # Equivalent crons in one zone on one definition collide; cron_key is the normal form.
+        UniqueConstraint(
+            "organization_id", "target_id", "timezone", "cron_key", name="uq_schedules_cron"
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    report_id: Mapped[str | None] = mapped_column(String(120), default=None)
+    saved_report_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    target_id: Mapped[str] = mapped_column(String(120))
+    """The report id or saved report id, whichever the schedule points at."""
+    name: Mapped[str | None] = mapped_column(String(200), default=None)
+    cron: Mapped[str] = mapped_column(String(120))
+    cron_key: Mapped[str] = mapped_column(String(400))
+    timezone: Mapped[str] = mapped_column(String(64))
+    formats: Mapped[list[Any]] = mapped_column()
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    render_options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    channels: Mapped[list[Any]] = mapped_column()
+    """The channels without their secret values, which are in `channel_secrets`."""
+    channel_secrets: Mapped[str] = mapped_column(Text)
+    """The channels' secret values, encrypted with the service's encryption key."""
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(String(60), default=None)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def active(self) -> bool:
+        """Whether the schedule fires: enabled and not stopped by a deleted saved report."""
+        return self.enabled and self.disabled_reason is None

@@ -6,14 +6,26 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reports_pipeline import ids
 from reports_pipeline.access import ENTITLEMENTS, PERMISSIONS
-from reports_pipeline.store.models import Credential, Organization, ReportRun, RunArtifact, utcnow
+from reports_pipeline.store.models import (
+    Credential,
+    Organization,
+    ReportRun,
+    RunArtifact,
+    SavedReport,
+    Schedule,
+    utcnow,
+)
+
+if TYPE_CHECKING:
+    from reports_pipeline.crypto import SecretBox
+    from reports_pipeline.delivery.model import Channel
 
 API_KEY_PREFIX = "rpk_"
 SESSION_TOKEN_PREFIX = "rst_"  # noqa: S105 - a public prefix, not a secret
@@ -126,6 +138,7 @@ def list_runs(
     before: str | None = None,
     report_id: str | None = None,
     status: str | None = None,
+    schedule_id: str | None = None,
 ) -> list[ReportRun]:
     """Return up to `limit` runs, newest first, with ids before the `before` cursor."""
     query = select(ReportRun).where(ReportRun.organization_id == organization_id)
@@ -133,6 +146,8 @@ def list_runs(
         query = query.where(ReportRun.id < before)
     if report_id is not None:
         query = query.where(ReportRun.report_id == report_id)
+    if schedule_id is not None:
+        query = query.where(ReportRun.schedule_id == schedule_id)
     if status is not None:
         query = query.where(ReportRun.status == status)
     return list(session.scalars(query.order_by(ReportRun.id.desc()).limit(limit)))
@@ -191,3 +206,150 @@ def _run(session: Session, run_id: str) -> ReportRun:
     if run is None:
         raise LookupError(f"run {run_id} does not exist")
     return run
+
+
+def create_saved_report(
+    session: Session,
+    organization_id: str,
+    *,
+    base_report_id: str,
+    overrides: dict[str, Any],
+    definition: dict[str, Any],
+) -> SavedReport:
+    now = utcnow()
+    saved = SavedReport(
+        id=ids.new_id(ids.SAVED_REPORT),
+        organization_id=organization_id,
+        base_report_id=base_report_id,
+        overrides=overrides,
+        definition=definition,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(saved)
+    session.flush()
+    return saved
+
+
+def get_saved_report(
+    session: Session, organization_id: str, saved_report_id: str
+) -> SavedReport | None:
+    """Return the organisation's saved report; another organisation's is None."""
+    saved = session.get(SavedReport, saved_report_id)
+    if saved is None or saved.organization_id != organization_id:
+        return None
+    return saved
+
+
+def list_saved_reports(
+    session: Session, organization_id: str, *, limit: int, after: str | None = None
+) -> list[SavedReport]:
+    """Return up to `limit` saved reports, oldest first, with ids after the `after` cursor."""
+    query = select(SavedReport).where(SavedReport.organization_id == organization_id)
+    if after is not None:
+        query = query.where(SavedReport.id > after)
+    return list(session.scalars(query.order_by(SavedReport.id).limit(limit)))
+
+
+def delete_saved_report(session: Session, saved: SavedReport) -> list[Schedule]:
+    """Delete a saved report and stop its schedules; return the schedules stopped."""
+    schedules = list(
+        session.scalars(
+            select(Schedule).where(
+                Schedule.organization_id == saved.organization_id,
+                Schedule.saved_report_id == saved.id,
+            )
+        )
+    )
+    for schedule in schedules:
+        schedule.disabled_reason = "saved_report_deleted"
+        schedule.updated_at = utcnow()
+    session.delete(saved)
+    session.flush()
+    return schedules
+
+
+def create_schedule(session: Session, box: SecretBox, **fields: Any) -> Schedule:
+    """Store a schedule; `channels` are channel models, stored with their secrets encrypted."""
+    channels: list[Channel] = fields.pop("channels")
+    now = utcnow()
+    schedule = Schedule(
+        id=ids.new_id(ids.SCHEDULE), version=1, created_at=now, updated_at=now, **fields
+    )
+    set_schedule_channels(schedule, box, channels)
+    session.add(schedule)
+    session.flush()
+    return schedule
+
+
+def set_schedule_channels(schedule: Schedule, box: SecretBox, channels: Sequence[Channel]) -> None:
+    """Store channels on a schedule: public fields in the clear, secret values encrypted."""
+    from reports_pipeline.delivery.model import split_secrets
+
+    parts = [split_secrets(channel) for channel in channels]
+    schedule.channels = [public for public, _ in parts]
+    schedule.channel_secrets = box.encrypt([secret for _, secret in parts])
+
+
+def schedule_channels(schedule: Schedule, box: SecretBox) -> list[Channel]:
+    """Return a schedule's channels with their secret values decrypted, ready to deliver."""
+    from reports_pipeline.delivery.model import join_secrets, parse_channels
+
+    secrets = box.decrypt(schedule.channel_secrets)
+    return parse_channels(
+        [
+            join_secrets(public, secret)
+            for public, secret in zip(schedule.channels, secrets, strict=True)
+        ]
+    )
+
+
+def get_schedule(session: Session, organization_id: str, schedule_id: str) -> Schedule | None:
+    """Return the organisation's schedule; another organisation's is None."""
+    schedule = session.get(Schedule, schedule_id)
+    if schedule is None or schedule.organization_id != organization_id:
+        return None
+    return schedule
+
+
+def list_schedules(
+    session: Session, organization_id: str, *, limit: int, after: str | None = None
+) -> list[Schedule]:
+    """Return up to `limit` schedules, oldest first, with ids after the `after` cursor."""
+    query = select(Schedule).where(Schedule.organization_id == organization_id)
+    if after is not None:
+        query = query.where(Schedule.id > after)
+    return list(session.scalars(query.order_by(Schedule.id).limit(limit)))
+
+
+def active_schedules(session: Session) -> list[Schedule]:
+    """Return every schedule that fires: enabled and not stopped, across organisations."""
+    return list(
+        session.scalars(
+            select(Schedule)
+            .where(Schedule.enabled.is_(True), Schedule.disabled_reason.is_(None))
+            .order_by(Schedule.id)
+        )
+    )
+
+
+def find_equivalent_schedule(
+    session: Session,
+    organization_id: str,
+    *,
+    target_id: str,
+    timezone: str,
+    cron_key: str,
+    exclude_id: str | None = None,
+) -> Schedule | None:
+    """Return a schedule with the same normalised cron, zone and target, if one exists."""
+    query = select(Schedule).where(
+        Schedule.organization_id == organization_id,
+        Schedule.target_id == target_id,
+        Schedule.timezone == timezone,
+        Schedule.cron_key == cron_key,
+    )
+    if exclude_id is not None:
+        query = query.where(Schedule.id != exclude_id)
+    return session.scalar(query.limit(1))

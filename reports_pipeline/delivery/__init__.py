@@ -1,0 +1,1 @@
+"""The deliver stage: channel definitions and one sender per channel type."""
