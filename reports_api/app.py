@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from reports_api.errors import install_error_handlers
 from reports_api.launcher import DagsterLauncher
-from reports_api.routers import artifacts, catalog, runs, semantic
+from reports_api.routers import artifacts, catalog, runs, saved, schedules, semantic
 from reports_pipeline.catalogue.loader import get_catalogue
 from reports_pipeline.settings import Settings, get_settings
 
@@ -33,6 +33,8 @@ def create_app(
     app.include_router(runs.router)
     app.include_router(artifacts.router)
     app.include_router(semantic.router)
+    app.include_router(saved.router)
+    app.include_router(schedules.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

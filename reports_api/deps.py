@@ -144,3 +144,6 @@ def require(permission: str) -> Callable[..., Principal]:
 
 Reader = Annotated[Principal, Depends(require("analytics:read"))]
 RunRequester = Annotated[Principal, Depends(count_run_launch)]
+Creator = Annotated[Principal, Depends(require("analytics:create"))]
+Updater = Annotated[Principal, Depends(require("analytics:update"))]
+Deleter = Annotated[Principal, Depends(require("analytics:delete"))]

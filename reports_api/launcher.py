@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
@@ -25,6 +26,13 @@ class DagsterLauncher:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._local = threading.local()
+        self._reload_lock = threading.Lock()
+        self._reload_wanted = threading.Event()
+        self._reload_idle = threading.Event()
+        self._reload_idle.set()
+        self._reload_thread: threading.Thread | None = None
+        self.last_reload_seconds: float | None = None
+        """Duration of the latest completed code-location reload."""
 
     def _client(self) -> DagsterGraphQLClient:
         client = getattr(self._local, "client", None)
@@ -72,3 +80,47 @@ class DagsterLauncher:
         except DagsterGraphQLClientError as exc:
             logger.warning("reading the status of Dagster run %s failed: %s", dagster_run_id, exc)
             raise ServiceUnavailable("the report runner (Dagster) cannot be reached") from exc
+
+    def request_reload(self) -> None:
+        """Reload the code location in the background, so schedule writes take effect.
+
+        Requests made while a reload runs are served by one more reload after it, so a burst
+        of writes costs at most two reloads and no request waits for one.
+        """
+        with self._reload_lock:
+            self._reload_wanted.set()
+            self._reload_idle.clear()
+            if self._reload_thread is None or not self._reload_thread.is_alive():
+                self._reload_thread = threading.Thread(
+                    target=self._reload_loop, name="code-location-reload", daemon=True
+                )
+                self._reload_thread.start()
+
+    def wait_for_reload(self, timeout: float) -> bool:
+        """Wait until every requested reload finished; return False on timeout."""
+        return self._reload_idle.wait(timeout)
+
+    def _reload_loop(self) -> None:
+        from reports_pipeline.stack import CodeLocationError, reload_code_location
+
+        while True:
+            with self._reload_lock:
+                if not self._reload_wanted.is_set():
+                    self._reload_idle.set()
+                    return
+                self._reload_wanted.clear()
+            started = time.monotonic()
+            try:
+                loaded = reload_code_location(self._settings)
+            except CodeLocationError as exc:
+                logger.error("code location failed to load after a schedule change: %s", exc)
+                continue
+            except Exception as exc:
+                # The webserver may be down; the next schedule write requests another reload.
+                logger.warning("reloading the code location failed: %s", exc)
+                continue
+            self.last_reload_seconds = time.monotonic() - started
+            if not loaded:
+                logger.warning("the code location reload did not report LOADED")
+            else:
+                logger.info("code location reloaded in %.2f s", self.last_reload_seconds)

@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from reports_pipeline.catalogue.model import ReportDefinition
-from reports_pipeline.semantic.model import Dimension, Metric, Source
+from reports_pipeline.catalogue.model import ReportDefinition, ReportFilterBinding, ReportSortSpec
+from reports_pipeline.semantic.model import Dimension, Metric, Source, TimeGrain
 
 Format = Literal["json", "csv", "pdf", "pdf_branded", "xlsx"]
 RunStatus = Literal["queued", "running", "ready", "failed", "expired"]
@@ -216,3 +216,95 @@ class SignRequest(BaseModel):
 class SignedUrlPublic(BaseModel):
     url: str
     expires_at: datetime
+
+
+class SavedReportFields(BaseModel):
+    """The fields a saved report may set; every other field comes from its base report."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_report_id: str = Field(max_length=120, examples=["ops.hourly_activity"])
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, min_length=1, max_length=2000)
+    dimensions: list[str] | None = Field(default=None, max_length=20)
+    metrics: list[str] | None = Field(default=None, min_length=1, max_length=20)
+    time_grain: TimeGrain | None = None
+    default_filters: list[ReportFilterBinding] | None = Field(default=None, max_length=50)
+    sort: list[ReportSortSpec] | None = Field(default=None, max_length=10)
+    limit: int | None = Field(default=None, ge=1, le=10_000)
+    params: dict[str, Any] | None = Field(
+        default=None,
+        description="Values for the base report's parameters; they become the saved defaults.",
+    )
+    tags: list[str] | None = Field(default=None, max_length=20)
+
+
+class SavedReportPublic(SavedReportFields):
+    saved_report_id: str
+    organization_id: str
+    version: int
+    definition: ReportDefinition
+    """The complete definition runs use: the base report with this report's fields applied."""
+    created_at: datetime
+    updated_at: datetime
+
+
+class SavedReportPage(BaseModel):
+    items: list[SavedReportPublic]
+    next_cursor: str | None = None
+
+
+class ScheduleFields(BaseModel):
+    """A schedule as a client writes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    report_id: str | None = Field(default=None, max_length=120)
+    saved_report_id: str | None = Field(default=None, max_length=40)
+    name: str | None = Field(default=None, max_length=200)
+    cron: str = Field(max_length=120, examples=["0 8 * * MON"])
+    timezone: str = Field(max_length=64, examples=["America/Los_Angeles"])
+    formats: list[Format] = Field(min_length=1, max_length=5)
+    channels: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=10,
+        description="One or more of email, webhook, sftp and s3 channels.",
+    )
+    enabled: bool = True
+    params: dict[str, Any] = Field(default_factory=dict)
+    render_options: RenderOptions | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ScheduleFields:
+        if (self.report_id is None) == (self.saved_report_id is None):
+            raise ValueError("give exactly one of report_id and saved_report_id")
+        if len(set(self.formats)) != len(self.formats):
+            raise ValueError("formats must not repeat a format")
+        return self
+
+
+class SchedulePublic(BaseModel):
+    schedule_id: str
+    organization_id: str
+    report_id: str | None = None
+    saved_report_id: str | None = None
+    name: str | None = None
+    cron: str
+    timezone: str
+    formats: list[str]
+    channels: list[dict[str, Any]]
+    """The channels with every secret value replaced by `********`."""
+    enabled: bool
+    disabled_reason: str | None = None
+    params: dict[str, Any]
+    render_options: dict[str, Any]
+    next_fire_times: list[datetime]
+    """The next five times the schedule fires, in its time zone; empty while it is stopped."""
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class SchedulePage(BaseModel):
+    items: list[SchedulePublic]
+    next_cursor: str | None = None

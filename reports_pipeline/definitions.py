@@ -6,6 +6,7 @@ from dagster import DefaultScheduleStatus, Definitions, ScheduleDefinition, mem_
 
 from reports_pipeline.orchestration.jobs import health_check_job, report_run_job, retention_job
 from reports_pipeline.orchestration.resources import ReportsService
+from reports_pipeline.orchestration.schedules import tenant_schedules
 
 retention_schedule = ScheduleDefinition(
     name="artifact_retention_hourly",
@@ -18,7 +19,8 @@ retention_schedule = ScheduleDefinition(
 
 defs = Definitions(
     jobs=[report_run_job, health_check_job, retention_job],
-    schedules=[retention_schedule],
+    # One schedule per active schedule row, read from the application database at load time.
+    schedules=[retention_schedule, *tenant_schedules()],
     # Every job runs its ops in one process and passes small values (the plan, paths,
     # artifact fields), so outputs stay in memory. Result rows go through an Arrow file.
     resources={"reports": ReportsService(), "io_manager": mem_io_manager},

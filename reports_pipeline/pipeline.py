@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from reports_pipeline.catalogue.model import ReportDefinition
 from reports_pipeline.compile import CompiledQuery, compile_report
-from reports_pipeline.errors import CompileError, ReportsError
+from reports_pipeline.errors import CompileError, NotFound, ReportsError
 from reports_pipeline.params import resolve_params
 from reports_pipeline.render import CONTENT_TYPES, EXTENSIONS, renderer_for
 from reports_pipeline.render.context import ChartSpec, ColumnMeta, RenderContext
 from reports_pipeline.settings import get_settings
 from reports_pipeline.store import repository
+from reports_pipeline.store.models import ReportRun, Schedule
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -58,6 +59,120 @@ class ExecutedResult:
     """Arrow IPC file of the rows, relative to the artifact root."""
     preview: dict[str, Any]
     """The first rows as JSON-ready columns and rows, stored with the run."""
+
+
+def new_run(
+    session: Session,
+    *,
+    organization_id: str,
+    definition: ReportDefinition,
+    report_id: str,
+    formats: list[str],
+    params: dict[str, Any],
+    render_options: dict[str, Any],
+    trigger: str,
+    now: datetime,
+    retention_days: int,
+    saved_report_id: str | None = None,
+    schedule_id: str | None = None,
+) -> ReportRun:
+    """Check the parameters, compile once to reject a bad request early, and store the run.
+
+    Compiling here rejects an invalid definition or filter value before anything is launched;
+    the compile op compiles again from the stored record.
+    """
+    resolved = resolve_params(definition, params, now=now)
+    compile_report(
+        definition,
+        organization_id=organization_id,
+        period=resolved.period,
+        timezone=resolved.timezone,
+        extra_filters=resolved.filters,
+    )
+    return repository.create_run(
+        session,
+        organization_id=organization_id,
+        report_id=report_id,
+        saved_report_id=saved_report_id,
+        schedule_id=schedule_id,
+        definition=definition.model_dump(mode="json"),
+        trigger=trigger,
+        formats=list(formats),
+        params=params,
+        render_options=render_options,
+        timezone=resolved.timezone,
+        period_start=resolved.period.start if resolved.period else None,
+        period_end=resolved.period.end if resolved.period else None,
+        created_at=now,
+        expires_at=now + timedelta(days=retention_days),
+    )
+
+
+def schedule_definition(session: Session, schedule: Schedule) -> ReportDefinition:
+    """Return the definition a schedule runs now: its saved report's latest version or the
+    catalogue report."""
+    from reports_pipeline.catalogue.loader import get_catalogue
+
+    if schedule.saved_report_id is not None:
+        saved = repository.get_saved_report(
+            session, schedule.organization_id, schedule.saved_report_id
+        )
+        if saved is None:
+            raise NotFound(f"saved report {schedule.saved_report_id} was deleted")
+        return ReportDefinition.model_validate(saved.definition)
+    assert schedule.report_id is not None
+    definition = get_catalogue().get(schedule.report_id)
+    if definition is None:
+        raise NotFound(f"catalogue report {schedule.report_id} no longer exists")
+    return definition
+
+
+def schedule_params(definition: ReportDefinition, schedule: Schedule) -> dict[str, Any]:
+    """Return the schedule's parameters, with the report's time zone set to the schedule's.
+
+    A relative period such as `previous_week` then resolves in the zone the schedule fires in.
+    """
+    params = dict(schedule.params or {})
+    if definition.param("timezone") is not None and "timezone" not in params:
+        params["timezone"] = schedule.timezone
+    return params
+
+
+def create_scheduled_run(session: Session, schedule_id: str, scheduled_at: datetime) -> ReportRun:
+    """Store the run a schedule tick starts, with periods resolved at the tick's time."""
+    schedule = session.get(Schedule, schedule_id)
+    if schedule is None:
+        raise NotFound(f"schedule {schedule_id} does not exist")
+    definition = schedule_definition(session, schedule)
+    run = new_run(
+        session,
+        organization_id=schedule.organization_id,
+        definition=definition,
+        report_id=schedule.report_id or _base_report_id(session, schedule),
+        formats=list(schedule.formats),
+        params=schedule_params(definition, schedule),
+        render_options=dict(schedule.render_options or {}),
+        trigger="schedule",
+        now=scheduled_at,
+        retention_days=get_settings().retention_days,
+        saved_report_id=schedule.saved_report_id,
+        schedule_id=schedule.id,
+    )
+    logger.info(
+        "schedule %s of org %s started run %s for %s",
+        schedule.id,
+        schedule.organization_id,
+        run.id,
+        scheduled_at.isoformat(),
+    )
+    return run
+
+
+def _base_report_id(session: Session, schedule: Schedule) -> str:
+    assert schedule.saved_report_id is not None
+    saved = repository.get_saved_report(session, schedule.organization_id, schedule.saved_report_id)
+    assert saved is not None
+    return saved.base_report_id
 
 
 def prepare_run(session: Session, run_id: str, *, dagster_run_id: str | None) -> RunPlan:

@@ -17,6 +17,7 @@ from typing import IO, Any
 
 import httpx
 import yaml
+from pydantic import SecretStr
 
 from reports_pipeline.settings import Settings
 
@@ -61,10 +62,22 @@ def process_env(settings: Settings, base: Mapping[str, str] | None = None) -> di
     """Return the environment for child processes: the settings as `REPORTS_*` variables, plus
     what Dagster reads itself."""
     env = dict(base if base is not None else os.environ)
-    for name, value in settings.model_dump(mode="json").items():
-        if value is not None:
-            env[f"REPORTS_{name.upper()}"] = str(value)
-    env["REPORTS_SIGNING_KEY"] = settings.signing_key.get_secret_value()
+    dumped = settings.model_dump(mode="json")
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):
+            text = value.get_secret_value()
+        elif isinstance(value, list):
+            # List settings are read back comma-separated.
+            text = ",".join(
+                item.get_secret_value() if isinstance(item, SecretStr) else str(item)
+                for item in value
+            )
+        else:
+            text = str(dumped[name])
+        env[f"REPORTS_{name.upper()}"] = text
     env["DAGSTER_HOME"] = str(settings.dagster_home.resolve())
     if settings.dagster_database_url:
         env["DAGSTER_PG_URL"] = settings.dagster_database_url

@@ -86,8 +86,9 @@ def list_runs(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     report_id: Annotated[str | None, Query(max_length=120)] = None,
     status: RunStatus | None = None,
+    schedule_id: Annotated[str | None, Query(max_length=40)] = None,
 ) -> RunPage:
-    """List the organisation's runs, newest first."""
+    """List the organisation's runs, newest first; `schedule_id` lists one schedule's runs."""
     before = decode_cursor(cursor, ids.RUN) if cursor else None
     runs = repository.list_runs(
         session,
@@ -96,6 +97,7 @@ def list_runs(
         before=before,
         report_id=report_id,
         status=status,
+        schedule_id=schedule_id,
     )
     page = runs[:limit]
     next_cursor = encode_cursor(page[-1].id) if len(runs) > limit else None

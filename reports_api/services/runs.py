@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +20,10 @@ from reports_api.schemas import (
     RunPublic,
     RunResult,
 )
-from reports_pipeline.access import BRANDED_PDF_ENTITLEMENT
+from reports_pipeline import ids
+from reports_pipeline.access import BRANDED_PDF_ENTITLEMENT, BUILDER_ENTITLEMENT
 from reports_pipeline.catalogue.loader import get_catalogue
 from reports_pipeline.catalogue.model import ReportDefinition
-from reports_pipeline.compile import compile_report
 from reports_pipeline.errors import (
     NotFound,
     ResourceGone,
@@ -31,7 +31,7 @@ from reports_pipeline.errors import (
     ValidationError,
     error_from_code,
 )
-from reports_pipeline.params import resolve_params
+from reports_pipeline.pipeline import new_run
 from reports_pipeline.render import AVAILABLE_FORMATS
 from reports_pipeline.settings import Settings
 from reports_pipeline.store import repository
@@ -44,19 +44,35 @@ DAGSTER_CHECK_EVERY = 10
 """Polls of the run record between two status reads from Dagster."""
 
 
-def find_definition(principal: Principal, request: RunCreate) -> ReportDefinition:
-    """Return the definition to run; another organisation's saved report is not found."""
+def find_definition(
+    session: Session, principal: Principal, request: RunCreate
+) -> tuple[ReportDefinition, str]:
+    """Return the definition to run and its catalogue report id.
+
+    Another organisation's saved report is not found, like a missing one.
+    """
     if request.saved_report_id is not None:
-        raise NotFound(f"saved report {request.saved_report_id} not found")
+        saved = (
+            repository.get_saved_report(session, principal.organization_id, request.saved_report_id)
+            if ids.has_prefix(request.saved_report_id, ids.SAVED_REPORT)
+            else None
+        )
+        if saved is None:
+            raise NotFound(f"saved report {request.saved_report_id} not found")
+        principal.require_entitlement(BUILDER_ENTITLEMENT)
+        definition = ReportDefinition.model_validate(saved.definition)
+        if definition.entitlement_key:
+            principal.require_entitlement(definition.entitlement_key)
+        return definition, saved.base_report_id
     assert request.report_id is not None
-    definition = get_catalogue().get(request.report_id)
-    if definition is None:
+    catalogue_definition = get_catalogue().get(request.report_id)
+    if catalogue_definition is None:
         raise NotFound(
             f"catalogue report {request.report_id} not found; GET /v1/reports/catalog lists them"
         )
-    if definition.entitlement_key:
-        principal.require_entitlement(definition.entitlement_key)
-    return definition
+    if catalogue_definition.entitlement_key:
+        principal.require_entitlement(catalogue_definition.entitlement_key)
+    return catalogue_definition, catalogue_definition.id
 
 
 def start_run(
@@ -69,7 +85,7 @@ def start_run(
     trigger: str = "api",
 ) -> ReportRun:
     """Validate the request, store the run as queued and launch it in Dagster."""
-    definition = find_definition(principal, request)
+    definition, report_id = find_definition(session, principal, request)
     if "pdf_branded" in request.formats:
         principal.require_entitlement(BRANDED_PDF_ENTITLEMENT)
     unavailable = [f for f in request.formats if f not in AVAILABLE_FORMATS]
@@ -82,33 +98,20 @@ def start_run(
             ],
         )
 
-    now = datetime.now(UTC)
-    resolved = resolve_params(definition, request.params, now=now)
-    # Compiling here rejects a bad definition or filter value before anything is launched.
-    compile_report(
-        definition,
-        organization_id=principal.organization_id,
-        period=resolved.period,
-        timezone=resolved.timezone,
-        extra_filters=resolved.filters,
-    )
-    run = repository.create_run(
+    run = new_run(
         session,
         organization_id=principal.organization_id,
-        report_id=definition.id,
-        saved_report_id=request.saved_report_id,
-        definition=definition.model_dump(mode="json"),
-        trigger=trigger,
+        definition=definition,
+        report_id=report_id,
         formats=list(request.formats),
         params=request.params,
         render_options=request.render_options.model_dump(exclude_none=True)
         if request.render_options
         else {},
-        timezone=resolved.timezone,
-        period_start=resolved.period.start if resolved.period else None,
-        period_end=resolved.period.end if resolved.period else None,
-        created_at=now,
-        expires_at=now + timedelta(days=settings.retention_days),
+        trigger=trigger,
+        now=datetime.now(UTC),
+        retention_days=settings.retention_days,
+        saved_report_id=request.saved_report_id,
     )
     session.commit()
 

@@ -21,20 +21,38 @@ from reports_pipeline.orchestration.resources import ReportsService
 
 
 class ReportRunConfig(Config):
-    """The run record to execute, which contains the definition, parameters and formats."""
+    """The run to execute: a stored run record, or the schedule tick that creates one."""
 
-    run_id: str
+    run_id: str = ""
+    """The run record of an API run, which contains the definition, parameters and formats."""
+    schedule_id: str = ""
+    """The schedule whose tick started this run; the op stores the run record."""
+    scheduled_at: str = ""
+    """The tick's time, ISO 8601 with offset; relative periods resolve at this time."""
 
 
 @op(out=Out(description="The run plan: compiled query, formats and render options."))
 def compile_report(
     context: OpExecutionContext, config: ReportRunConfig, reports: ReportsService
 ) -> Any:
-    """Load the run record, check its organisation and compile the query."""
-    from reports_pipeline.pipeline import prepare_run
+    """Load (or, for a schedule tick, store) the run record and compile its query."""
+    from datetime import datetime
 
+    from reports_pipeline.pipeline import create_scheduled_run, prepare_run
+
+    run_id = config.run_id
+    if not run_id:
+        if not config.schedule_id or not config.scheduled_at:
+            raise ValueError("the report job needs run_id, or schedule_id and scheduled_at")
+        with reports.session() as session:
+            run = create_scheduled_run(
+                session, config.schedule_id, datetime.fromisoformat(config.scheduled_at)
+            )
+            run.dagster_run_id = context.run_id
+            run_id = run.id
+        context.instance.add_run_tags(context.run_id, {tags.RUN: run_id})
     with reports.session() as session:
-        plan = prepare_run(session, config.run_id, dagster_run_id=context.run_id)
+        plan = prepare_run(session, run_id, dagster_run_id=context.run_id)
     # Metadata rather than log lines: each log line is one more event-log write per run.
     context.add_output_metadata(
         {

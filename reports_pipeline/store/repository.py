@@ -212,13 +212,15 @@ def create_saved_report(
     session: Session,
     organization_id: str,
     *,
+    saved_report_id: str,
     base_report_id: str,
     overrides: dict[str, Any],
     definition: dict[str, Any],
 ) -> SavedReport:
+    """Store a saved report; its id is chosen by the caller, since the definition carries it."""
     now = utcnow()
     saved = SavedReport(
-        id=ids.new_id(ids.SAVED_REPORT),
+        id=saved_report_id,
         organization_id=organization_id,
         base_report_id=base_report_id,
         overrides=overrides,
