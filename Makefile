@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: up test lint typecheck clean
+.PHONY: up test lint typecheck fonts clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-up: $(VENV)/.installed
+# PDF reports draw Arabic, Hebrew, CJK and emoji with fonts from Debian's packages.
+fonts:
+	scripts/install-fonts
+
+up: $(VENV)/.installed fonts
 	$(BIN)/reports up
 
 lint: $(VENV)/.installed-test
@@ -27,7 +31,7 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck fonts
 	$(BIN)/pytest
 
 clean:

@@ -15,14 +15,41 @@ RunStatus = Literal["queued", "running", "ready", "failed", "expired"]
 
 
 class RenderOptions(BaseModel):
-    """Branded-PDF options: cover title, subtitle, organisation name and logo."""
+    """Branded-PDF options: cover texts, logo and brand colours (see docs/rendering.md)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = Field(default=None, max_length=200)
+    title: str | None = Field(
+        default=None, max_length=200, description="Cover title; the report's title if omitted."
+    )
     subtitle: str | None = Field(default=None, max_length=300)
-    organization_name: str | None = Field(default=None, max_length=200)
-    logo_url: str | None = Field(default=None, max_length=2000)
+    organization_name: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Shown on the cover and as 'Confidential — <name>' in every page footer.",
+    )
+    logo_url: str | None = Field(
+        default=None,
+        max_length=2000,
+        pattern=r"(?i)^https?://",
+        description=(
+            "https URL of a PNG, JPEG, SVG, WebP or GIF logo of at most 1 MiB. Plain http and "
+            "private addresses work only for hosts in REPORTS_EGRESS_ALLOWED_HOSTS. A logo that "
+            "cannot be fetched is left out with a note; the run does not fail."
+        ),
+    )
+    primary_color: str | None = Field(
+        default=None,
+        pattern=r"^#[0-9A-Fa-f]{6}$",
+        examples=["#1F3A5F"],
+        description="#RRGGBB of the cover band, headings and table header; default #1F3A5F.",
+    )
+    accent_color: str | None = Field(
+        default=None,
+        pattern=r"^#[0-9A-Fa-f]{6}$",
+        examples=["#C8553D"],
+        description="#RRGGBB of rules and the confidentiality line; default #C8553D.",
+    )
 
 
 class RunCreate(BaseModel):

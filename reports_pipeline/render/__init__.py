@@ -41,9 +41,12 @@ def renderer_for(format_key: str) -> Renderer | None:
         from reports_pipeline.render.pdf import render_pdf
 
         return render_pdf
+    if format_key == "pdf_branded":
+        from reports_pipeline.render.pdf import render_pdf_branded
+
+        return render_pdf_branded
     return None
 
 
-# NOTE: pdf_branded is accepted by the API's schema but has no renderer yet, so a run asking for
-# it is rejected before launch with the list of available formats.
-AVAILABLE_FORMATS = ("json", "csv", "pdf", "xlsx")
+AVAILABLE_FORMATS = ("json", "csv", "pdf", "pdf_branded", "xlsx")
+"""Formats this build renders. The API rejects a run that requests any other format."""

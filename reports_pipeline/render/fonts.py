@@ -6,17 +6,23 @@ that DejaVu Sans lacks, the installed fonts are searched in the usual directorie
 families first, and the first font whose character map covers the text is used. Characters that
 no installed font has are replaced by U+FFFD (invisible format characters are dropped), and the
 caller counts them.
+
+ReportLab 5.1 writes each code point of a font's ToUnicode map as hex digits, so a code point past
+U+FFFF (an emoji) is read back as two wrong characters. `_to_unicode_cmap` replaces ReportLab's
+function with one that writes such code points as UTF-16 surrogate pairs, as the PDF format
+requires (ISO 32000-1, 9.10.3).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fontTools.ttLib import TTFont as ToolsFont  # type: ignore[import-untyped]
-from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+from reportlab.pdfbase import pdfmetrics, ttfonts  # type: ignore[import-untyped]
 from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
 
 FONT_DIRS = (
@@ -49,6 +55,23 @@ SKIPPED_STYLES = ("bold", "italic", "oblique", "light", "thin", "black", "medium
 MAX_FALLBACK_FONTS = 400
 """Font files read at most, so a machine with thousands of fonts does not slow a render."""
 REPLACEMENT = "\ufffd"
+# A ToUnicode entry whose destination has more than four hex digits: a code point past U+FFFF.
+ASTRAL_ENTRY = re.compile(r"<([0-9A-F]{2})> <([0-9A-F]{5,6})>")
+
+_reportlab_to_unicode_cmap = ttfonts.makeToUnicodeCMap
+
+
+def _to_unicode_cmap(font_name: str, subset: list[int]) -> str:
+    """Return ReportLab's ToUnicode CMap with supplementary-plane code points as surrogates."""
+
+    def surrogates(match: re.Match[str]) -> str:
+        utf16 = chr(int(match[2], 16)).encode("utf-16-be").hex().upper()
+        return f"<{match[1]}> <{utf16}>"
+
+    return ASTRAL_ENTRY.sub(surrogates, _reportlab_to_unicode_cmap(font_name, subset))
+
+
+ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 
 
 def _font_files() -> list[Path]:

@@ -7,21 +7,27 @@ out at about 9 ms a row (measured on a 2-core machine), so the rows are drawn by
 `LongTable`s of CHUNK_ROWS rows, with the header repeated on every page and zebra rows. pypdf
 joins the two parts. Every page has the report title and "page N of M" in its footer.
 
+The branded PDF (`render_pdf_branded`) adds a cover page made from the run's `render_options`
+(title, subtitle, organisation name and logo), brand colours for the cover, headings and the
+table header, the title in every page header, and "Confidential — <organisation>" in every page
+footer; see `branding` and `logo`. The logo is fetched in this process, before the child starts,
+and a logo that cannot be fetched or is not an acceptable image is left out, with a note on the
+summary page, in the document's metadata and in the log; the run does not fail.
+
 Values are shown as text. Numbers get the metric's display format (`#,##0`, `0.00`,
 `$#,##0.00`). A percent column's values are already in 0..100, so `%` is appended, never
 multiplied. NaN and infinite numbers show as `NaN`, `Infinity` and `-Infinity`, decimals with
 every digit, timestamps as wall-clock times in the report's time zone, and NULL as an empty cell.
 Control characters are removed, long text is cut to MAX_CELL_CHARS characters or MAX_CELL_LINES
 lines, and characters that no installed font has are replaced (see `fonts`). The first part counts
-each kind of change.
+each kind of change. Right-to-left text is shaped and put in visual order for ReportLab (see
+`rtl`); WeasyPrint shapes and orders it itself.
 
 The render runs in a child process (`python -m reports_pipeline.render.pdf`) bounded by
 MAX_SECONDS of wall time and MAX_MEMORY_BYTES of address space, so a runaway render fails this
 format with a `PdfRenderError` instead of taking the worker down. WeasyPrint's URL fetcher rejects
-every URL, because the template embeds everything it shows.
-
-NOTE: ReportLab draws right-to-left text (Hebrew, Arabic) in logical order and without Arabic
-shaping, so such cells are legible to text extraction but read backwards on the page.
+every URL except the branded PDF's logo data: URI, because the template embeds everything it
+shows.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import heapq
 import html
 import io
 import json
+import logging
 import math
 import os
 import re
@@ -51,8 +58,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.types as pat
 
+from reports_pipeline.egress import EgressPolicy
 from reports_pipeline.errors import ReportsError
+from reports_pipeline.render.branding import Branding, branding_from_options, text_color_on
 from reports_pipeline.render.context import ChartSpec, ColumnMeta, RenderContext
+from reports_pipeline.render.logo import Logo, LogoRejected, fetch_logo
+from reports_pipeline.render.rtl import base_direction, has_rtl, visual_text
+from reports_pipeline.settings import get_settings
+
+logger = logging.getLogger(__name__)
 
 MAX_SECONDS = 60.0
 """Wall time a PDF render may take, child process start included."""
@@ -72,6 +86,8 @@ MAX_COLUMN_WIDTH = 250.0
 MARGIN = 42.5
 """Page margins in points (15 mm)."""
 HEADER_FONT_SIZE = 8
+FRAME_PADDING = 6.0
+"""Padding in points inside the frame of ReportLab's SimpleDocTemplate, on each side."""
 NO_DATA = "No data for this period"
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 BOOLEAN_TEXT = {True: "yes", False: "no"}
@@ -126,15 +142,48 @@ def render_pdf(table: pa.Table, context: RenderContext, path: Path) -> None:
     render_pdf_bounded(table, context, path)
 
 
+def render_pdf_branded(table: pa.Table, context: RenderContext, path: Path) -> None:
+    """Write `table` as a branded PDF, rendered in a bounded child process."""
+    render_pdf_bounded(table, context, path, branding=load_branding(context))
+
+
+def load_branding(context: RenderContext, policy: EgressPolicy | None = None) -> Branding:
+    """Return the run's branding with its logo fetched, or with a note on why it is left out.
+
+    The egress policy comes from the settings unless `policy` is given.
+    """
+    branding = branding_from_options(context.render_options)
+    if not branding.logo_url:
+        return branding
+    if policy is None:
+        policy = EgressPolicy.from_settings(get_settings())
+    try:
+        logo = fetch_logo(branding.logo_url, policy)
+    except (ReportsError, LogoRejected) as error:
+        reason = _without_url(str(error), branding.logo_url)
+        logger.warning("run %s: branded PDF without its logo: %s", context.run_id, reason)
+        return branding.with_logo(None, f"Logo not shown: {reason}")
+    return branding.with_logo(logo)
+
+
+def _without_url(message: str, url: str) -> str:
+    # A logo URL may carry a signed query string, so messages name it only as "the logo URL".
+    return message.replace(repr(url), "the logo URL").replace(url, "the logo URL")
+
+
 def render_pdf_bounded(
     table: pa.Table,
     context: RenderContext,
     path: Path,
     *,
+    branding: Branding | None = None,
     max_seconds: float | None = None,
     max_memory_bytes: int | None = None,
 ) -> RenderStats:
-    """Render in a child process within the bounds (the module constants by default)."""
+    """Render in a child process within the bounds (the module constants by default).
+
+    With `branding`, the PDF is the branded one; its logo must already be fetched.
+    """
     seconds = MAX_SECONDS if max_seconds is None else max_seconds
     memory = MAX_MEMORY_BYTES if max_memory_bytes is None else max_memory_bytes
     started = time.perf_counter()
@@ -146,6 +195,8 @@ def render_pdf_bounded(
         ):
             writer.write_table(table)
         (work / "context.json").write_text(json.dumps(_context_to_json(context)), "utf-8")
+        if branding is not None:
+            _write_branding(branding, work)
         command = [
             sys.executable,
             "-m",
@@ -204,7 +255,7 @@ def _child_main(argv: Sequence[str]) -> int:
         with pa.memory_map(str(work / "table.arrow")) as source:
             table = pa.ipc.open_file(source).read_all()
         context = _context_from_json(json.loads((work / "context.json").read_text("utf-8")))
-        pages = render_pdf_here(table, context, target)
+        pages = render_pdf_here(table, context, target, branding=_read_branding(work))
         outcome = {"ok": True, "pages": pages, "peak_rss_bytes": peak_rss_bytes()}
     except MemoryError:
         outcome = {"ok": False, "error": "memory"}
@@ -221,6 +272,25 @@ def _context_to_json(context: RenderContext) -> dict[str, Any]:
         data[key] = value.isoformat() if value is not None else None
     data["render_options"] = json.loads(json.dumps(data["render_options"], default=str))
     return data
+
+
+def _write_branding(branding: Branding, work: Path) -> None:
+    data = asdict(branding)
+    logo = data.pop("logo")
+    if logo is not None:
+        (work / "logo").write_bytes(logo["content"])
+        data["logo_content_type"] = logo["content_type"]
+    (work / "branding.json").write_text(json.dumps(data), "utf-8")
+
+
+def _read_branding(work: Path) -> Branding | None:
+    path = work / "branding.json"
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text("utf-8"))
+    content_type = data.pop("logo_content_type", None)
+    logo = None if content_type is None else Logo((work / "logo").read_bytes(), content_type)
+    return Branding(**{**data, "notes": tuple(data["notes"]), "logo": logo})
 
 
 def _context_from_json(data: dict[str, Any]) -> RenderContext:
@@ -364,20 +434,47 @@ class TablePart:
     widths: list[float]
     # (column, row) -> font, for cells whose text one non-main font has; row 0 is the header.
     cell_fonts: dict[tuple[int, int], str] = field(default_factory=dict)
+    # (column, row) of cells whose text starts with a right-to-left character.
+    rtl_cells: set[tuple[int, int]] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class TableColors:
+    """Colours of the table's header row, as #RRGGBB."""
+
+    header_background: str = "#DDE3EA"
+    header_text: str = "#000000"
+    header_rule: str = "#555566"
+
+    @classmethod
+    def of(cls, branding: Branding | None) -> TableColors:
+        if branding is None:
+            return cls()
+        primary = branding.primary_color
+        return cls(primary, text_color_on(primary), branding.accent_color)
 
 
 def _fit_cells(
     texts: list[str], fonts: Any, counts: Counts, style: Any
-) -> tuple[list[Any], dict[int, str]]:
-    """Fit each text to the installed fonts: a plain string, or a Paragraph of font runs."""
+) -> tuple[list[Any], dict[int, str], set[int]]:
+    """Fit each text to the installed fonts: a plain string, or a Paragraph of font runs.
+
+    Also return the font of each row that one non-main font draws, and the rows whose text
+    starts with a right-to-left character, which are right-aligned.
+    """
     from reportlab.platypus import Paragraph  # type: ignore[import-untyped]
 
     fitted: list[Any] = []
     fonts_by_row: dict[int, str] = {}
+    rtl_rows: set[int] = set()
     for row, text in enumerate(texts):
         if text.isascii():
             fitted.append(text)
             continue
+        if has_rtl(text):
+            if base_direction(text) == "rtl":
+                rtl_rows.add(row)
+            text = visual_text(text)
         text, font, replaced = fonts.fit(text)
         counts.replaced_characters += replaced
         if isinstance(font, str):
@@ -392,7 +489,7 @@ def _fit_cells(
                 for face, part in font
             )
             fitted.append(Paragraph(markup, style))
-    return fitted, fonts_by_row
+    return fitted, fonts_by_row, rtl_rows
 
 
 def _wrap(text: str, chars: int, counts: Counts) -> str:
@@ -455,6 +552,7 @@ def _build_table_part(
     metas: list[ColumnMeta],
     fonts: Any,
     counts: Counts,
+    table_colors: TableColors,
 ) -> tuple[TablePart, bool]:
     """Return the table's cells and widths, and whether its pages are landscape."""
     from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
@@ -481,34 +579,35 @@ def _build_table_part(
         chars = max(4, int((width - 2 * CELL_PADDING) / (FONT_SIZE * 0.62)))
         if width < measured[index] - 0.01:
             values = [_wrap(text, chars, counts) for text in values]
-        fitted, by_row = _fit_cells(values, fonts, counts, style)
+        fitted, by_row, rtl_rows = _fit_cells(values, fonts, counts, style)
         part.columns.append(fitted)
         for row, font in by_row.items():
             part.cell_fonts[index, row + 1] = font
+        part.rtl_cells.update((index, row + 1) for row in rtl_rows)
     header_style = ParagraphStyle(
-        "head", parent=style, fontName=fonts.bold, fontSize=HEADER_FONT_SIZE
+        "head",
+        parent=style,
+        fontName=fonts.bold,
+        fontSize=HEADER_FONT_SIZE,
+        textColor=table_colors.header_text,
     )
     for index, label in enumerate(labels):
         chars = max(4, int((widths[index] - 2 * CELL_PADDING) / (HEADER_FONT_SIZE * 0.6)))
-        fitted, by_row = _fit_cells([_wrap(label, chars, Counts())], fonts, Counts(), header_style)
+        fitted, by_row, rtl_rows = _fit_cells(
+            [_wrap(label, chars, Counts())], fonts, Counts(), header_style
+        )
         part.header.append(fitted[0])
         if by_row:
             part.cell_fonts[index, 0] = by_row[0]
+        if rtl_rows:
+            part.rtl_cells.add((index, 0))
     return part, wide
 
 
-def _table_style(part: TablePart, fonts: Any, rows: int, first_row: int) -> list[tuple[Any, ...]]:
-    from reportlab.lib import colors  # type: ignore[import-untyped]
-
+def _cell_style(part: TablePart) -> list[tuple[Any, ...]]:
+    """Return the style commands that the header table and the body tables share."""
     commands: list[tuple[Any, ...]] = [
-        ("FONTNAME", (0, 0), (-1, 0), fonts.bold),
-        ("FONTSIZE", (0, 0), (-1, 0), HEADER_FONT_SIZE),
-        ("FONTNAME", (0, 1), (-1, -1), fonts.regular),
-        ("FONTSIZE", (0, 1), (-1, -1), FONT_SIZE),
         ("LEADING", (0, 0), (-1, -1), FONT_SIZE * 1.2),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde3ea")),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f3f5f7")]),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.HexColor("#556")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 1.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
@@ -518,39 +617,121 @@ def _table_style(part: TablePart, fonts: Any, rows: int, first_row: int) -> list
     for index, aligned in enumerate(part.right_aligned):
         if aligned:
             commands.append(("ALIGN", (index, 0), (index, -1), "RIGHT"))
-    for (column, row), font in part.cell_fonts.items():
-        if row == 0:
-            commands.append(("FONTNAME", (column, 0), (column, 0), font))
-        elif first_row < row <= first_row + rows:
-            local = row - first_row
-            commands.append(("FONTNAME", (column, local), (column, local), font))
     return commands
 
 
+def _cell_overrides(part: TablePart, first_row: int, rows: int) -> list[tuple[Any, ...]]:
+    """Return the per-cell font and alignment commands for the part's rows first_row + 1 to
+    first_row + rows (row 0 is the header), numbered from 0 in the table that draws them."""
+    commands: list[tuple[Any, ...]] = []
+
+    def local(row: int) -> int | None:
+        return row - first_row - 1 if first_row < row <= first_row + rows else None
+
+    for (column, row), font in part.cell_fonts.items():
+        at = local(row)
+        if at is not None:
+            commands.append(("FONTNAME", (column, at), (column, at), font))
+    for column, row in part.rtl_cells:
+        at = local(row)
+        if at is not None and not part.right_aligned[column]:
+            commands.append(("ALIGN", (column, at), (column, at), "RIGHT"))
+    return commands
+
+
+def header_table(part: TablePart, fonts: Any, table_colors: TableColors) -> Any:
+    """Return the header row as a one-row Table, drawn at the top of every table page."""
+    from reportlab.lib import colors  # type: ignore[import-untyped]
+    from reportlab.platypus import Table
+
+    header = Table([part.header], colWidths=part.widths)
+    header.setStyle(
+        [
+            ("FONTNAME", (0, 0), (-1, 0), fonts.bold),
+            ("FONTSIZE", (0, 0), (-1, 0), HEADER_FONT_SIZE),
+            ("TEXTCOLOR", (0, 0), (-1, 0), colors.HexColor(table_colors.header_text)),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(table_colors.header_background)),
+            ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.HexColor(table_colors.header_rule)),
+            *_cell_style(part),
+            *_cell_overrides(part, -1, 1),
+        ]
+    )
+    return header
+
+
 def table_flowables(part: TablePart, fonts: Any, row_count: int) -> list[Any]:
-    """Return one LongTable per CHUNK_ROWS rows, each with the header as its repeated row."""
+    """Return the body as one LongTable per CHUNK_ROWS rows, or the no-data message.
+
+    The chunks have no header row: `header_table` is drawn on each page instead, so every page
+    has the header exactly once, also where one chunk ends and the next begins.
+    """
+    from reportlab.lib import colors
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import LongTable, Paragraph
 
     if row_count == 0:
         empty = ParagraphStyle("empty", fontName=fonts.regular, fontSize=14, leading=18)
-        header = LongTable([part.header], colWidths=part.widths, repeatRows=1)
-        header.setStyle(_table_style(part, fonts, 0, 0))
-        return [header, Paragraph(NO_DATA, empty)]
+        return [Paragraph(NO_DATA, empty)]
     flowables = []
     rows = list(zip(*part.columns, strict=True))
+    zebra = [colors.white, colors.HexColor("#f3f5f7")]
     for start in range(0, row_count, CHUNK_ROWS):
         chunk = rows[start : start + CHUNK_ROWS]
-        data = [part.header, *chunk]
-        flowable = LongTable(data, colWidths=part.widths, repeatRows=1, splitInRow=1)
-        flowable.setStyle(_table_style(part, fonts, len(chunk), start))
+        flowable = LongTable(chunk, colWidths=part.widths, splitInRow=1)
+        flowable.setStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), fonts.regular),
+                ("FONTSIZE", (0, 0), (-1, -1), FONT_SIZE),
+                # CHUNK_ROWS is even, so the stripes continue across chunks.
+                ("ROWBACKGROUNDS", (0, 0), (-1, -1), zebra),
+                *_cell_style(part),
+                *_cell_overrides(part, start, len(chunk)),
+            ]
+        )
         flowables.append(flowable)
     return flowables
 
 
-def _numbered_canvas(title: str, font: str, offset: int, counter: list[int]) -> Any:
-    """Return a canvas class that writes "page N of M" on each page when the document is saved."""
+@dataclass(frozen=True)
+class PageMarks:
+    """Text written in the margins of every table page, as (font, text) runs to draw in order.
+
+    The footer's left side has `footer` and its right side "page N of M"; the header, when
+    given, is drawn at the top left.
+    """
+
+    footer: list[tuple[str, str]]
+    footer_color: str = "#595959"
+    header: list[tuple[str, str]] = field(default_factory=list)
+    header_color: str = "#595959"
+
+
+def text_runs(text: str, fonts: Any, max_chars: int = 120) -> list[tuple[str, str]]:
+    """Return `text`, cut to `max_chars`, in visual order as (font, text) runs for drawing."""
+    text = CONTROL_CHARACTERS_RE.sub("", " ".join(text.split()))
+    if len(text) > max_chars:
+        text = text[: max_chars - 1] + "…"
+    fitted, font, _ = fonts.fit(visual_text(text))
+    return [(font, fitted)] if isinstance(font, str) else list(font)
+
+
+def _draw_runs(canvas: Any, x: float, y: float, runs: list[tuple[str, str]], size: float) -> None:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    for font, text in runs:
+        canvas.setFont(font, size)
+        canvas.drawString(x, y, text)
+        x += stringWidth(text, font, size)
+
+
+def _numbered_canvas(marks: PageMarks, page_font: str, offset: int, counter: list[int]) -> Any:
+    """Return a canvas class that writes the page marks and "page N of M" on each page when
+    the document is saved."""
+    from reportlab.lib import colors
     from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+
+    margin = 15 * 2.8346
+    baseline = 10 * 2.8346
 
     class NumberedCanvas(Canvas):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -566,13 +747,17 @@ def _numbered_canvas(title: str, font: str, offset: int, counter: list[int]) -> 
             counter[0] = len(self._pages)
             for state in self._pages:
                 self.__dict__.update(state)
-                width, _ = self._pagesize
-                self.setFont(font, 8)
+                width, height = self._pagesize
+                self.setFillColor(colors.HexColor(marks.footer_color))
+                _draw_runs(self, margin, baseline, marks.footer, 8)
                 self.setFillGray(0.35)
-                self.drawString(15 * 2.8346, 10 * 2.8346, title[:120])
+                self.setFont(page_font, 8)
                 self.drawRightString(
-                    width - 15 * 2.8346, 10 * 2.8346, f"page {offset + self._pageNumber} of {total}"
+                    width - margin, baseline, f"page {offset + self._pageNumber} of {total}"
                 )
+                if marks.header:
+                    self.setFillColor(colors.HexColor(marks.header_color))
+                    _draw_runs(self, margin, height - baseline - 8, marks.header, 8)
                 super().showPage()
             super().save()
 
@@ -700,9 +885,12 @@ def _kpi_boxes(
     return boxes
 
 
-def _rejecting_url_fetcher() -> Any:
-    """Return a WeasyPrint URL fetcher that rejects every URL and records it in `rejected`."""
-    from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
+def _rejecting_url_fetcher(logo: Logo | None = None) -> Any:
+    """Return a WeasyPrint URL fetcher that serves the logo's data: URI, if given, and rejects
+    every other URL, recording it in `rejected`."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]
+
+    served = {logo.data_uri(): logo} if logo is not None else {}
 
     class RejectingURLFetcher(URLFetcher):  # type: ignore[misc]
         def __init__(self) -> None:
@@ -710,10 +898,56 @@ def _rejecting_url_fetcher() -> Any:
             self.rejected: list[str] = []
 
         def fetch(self, url: str, headers: Any = None) -> Any:  # noqa: ARG002
+            if url in served:
+                image = served[url]
+                return URLFetcherResponse(url, image.content, {"Content-Type": image.content_type})
             self.rejected.append(url)
             raise ValueError(f"URL fetching is disabled for PDF reports: rejected {url[:200]}")
 
     return RejectingURLFetcher()
+
+
+def _escaped(value: str) -> str:
+    return html.escape(CONTROL_CHARACTERS_RE.sub("", value))
+
+
+def _dir(text: str) -> str:
+    """Return the HTML `dir` attribute for text that starts with a right-to-left character."""
+    return ' dir="rtl"' if base_direction(text) == "rtl" else ""
+
+
+def _about_rows(rows: list[tuple[str, str]]) -> str:
+    return "\n".join(f"<tr><th>{_escaped(k)}</th><td>{_escaped(v)}</td></tr>" for k, v in rows)
+
+
+def cover_html(context: RenderContext, branding: Branding) -> str:
+    """Return the branded PDF's cover page: logo, organisation, title, subtitle, period and the
+    confidentiality line."""
+    from reports_pipeline.render.pdf_template import COVER
+
+    zone = ZoneInfo(context.timezone)
+    title = branding.title or context.report_title or "Report"
+    logo = ""
+    if branding.logo is not None:
+        logo = f'<div class="logo"><img src="{branding.logo.data_uri()}" alt=""></div>'
+    about = [
+        ("Period", context.period_label or "—"),
+        ("Period start", _local_text(context.period_start, zone)),
+        ("Period end", _local_text(context.period_end, zone)),
+        ("Generated at", _local_text(context.generated_at, ZoneInfo("UTC"))),
+    ]
+    return COVER.substitute(
+        logo=logo,
+        organisation=_escaped(branding.organization_name),
+        organisation_dir=_dir(branding.organization_name),
+        title=_escaped(title),
+        title_dir=_dir(title),
+        subtitle=_escaped(branding.subtitle),
+        subtitle_dir=_dir(branding.subtitle),
+        about=_about_rows(about),
+        confidential=_escaped(branding.confidentiality),
+        confidential_dir=_dir(branding.confidentiality),
+    )
 
 
 def first_part_html(
@@ -723,13 +957,16 @@ def first_part_html(
     counts: Counts,
     total_pages: int,
     landscape: bool,
+    branding: Branding | None = None,
 ) -> str:
-    from reports_pipeline.render.pdf_template import FIRST_PART
+    from reports_pipeline.render.pdf_template import BRANDED_PAGE, FIRST_PART, PLAIN_PAGE
 
     zone = ZoneInfo(context.timezone)
     notes: list[str] = [
         f"Times are wall-clock times in {context.timezone}.",
     ]
+    if branding is not None:
+        notes.extend(branding.notes)
     kpis, charts = _charts(table, context, metas, notes)
     rows_text = f"{table.num_rows:,}"
     if context.truncated:
@@ -755,28 +992,41 @@ def first_part_html(
         ("Report", f"{context.report_id} v{context.report_version}"),
         ("Run", context.run_id),
     ]
-
-    def text(value: str) -> str:
-        return html.escape(CONTROL_CHARACTERS_RE.sub("", value))
-
+    page = {"page_size": "A4 landscape" if landscape else "A4", "total_pages": str(total_pages)}
+    if branding is None:
+        page_style = PLAIN_PAGE.substitute(page)
+        cover = ""
+    else:
+        page_style = BRANDED_PAGE.substitute(
+            page, primary=branding.primary_color, accent=branding.accent_color
+        )
+        cover = cover_html(context, branding)
+    title = context.report_title
     return FIRST_PART.substitute(
-        title=text(context.report_title) or "Report",
-        description=text(context.description),
-        page_size="A4 landscape" if landscape else "A4",
-        total_pages=str(int(total_pages)),
-        about="\n".join(f"<tr><th>{text(k)}</th><td>{text(v)}</td></tr>" for k, v in about),
+        page_style=page_style,
+        cover=cover,
+        title=_escaped(title) or "Report",
+        title_dir=_dir(title),
+        description=_escaped(context.description),
+        description_dir=_dir(context.description),
+        about=_about_rows(about),
         empty=f'<div class="empty">{NO_DATA}</div>' if table.num_rows == 0 else "",
         kpis=f'<div class="kpis">{"".join(kpis)}</div>' if kpis else "",
         charts="\n".join(charts),
-        notes="\n".join(f"<li>{text(note)}</li>" for note in notes),
+        notes="\n".join(f"<li{_dir(note)}>{_escaped(note)}</li>" for note in notes),
     )
 
 
 # --- The whole document -----------------------------------------------------------------------
 
 
-def render_pdf_here(table: pa.Table, context: RenderContext, path: Path) -> int:
-    """Render in this process, without bounds; return the number of pages."""
+def render_pdf_here(
+    table: pa.Table, context: RenderContext, path: Path, *, branding: Branding | None = None
+) -> int:
+    """Render in this process, without bounds; return the number of pages.
+
+    With `branding`, the PDF is the branded one; its logo must already be fetched.
+    """
     from pypdf import PdfWriter
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.units import mm  # type: ignore[import-untyped]
@@ -788,48 +1038,73 @@ def render_pdf_here(table: pa.Table, context: RenderContext, path: Path) -> int:
     fonts = FontSet.discover()
     metas = _column_metas(table, context)
     counts = Counts()
-    part, wide = _build_table_part(table, context, metas, fonts, counts)
+    table_colors = TableColors.of(branding)
+    part, wide = _build_table_part(table, context, metas, fonts, counts, table_colors)
     page_size = landscape(A4) if wide else A4
     margin = MARGIN
 
-    fetcher = _rejecting_url_fetcher()
+    def first_part(total_pages: int) -> str:
+        return first_part_html(table, context, metas, counts, total_pages, wide, branding)
+
+    fetcher = _rejecting_url_fetcher(branding.logo if branding else None)
     # WeasyPrint draws a character no font has as a box in a font PDF readers cannot map back
     # to text, so such characters of the first part are replaced like those of the table.
     # NOTE: a chart label taken from a data cell is counted again here, so the note's count can
     # exceed the number of distinct replaced characters.
-    _, first_replaced = fonts.replace_missing(
-        first_part_html(table, context, metas, counts, 0, wide)
-    )
+    _, first_replaced = fonts.replace_missing(first_part(0))
     counts.replaced_characters += first_replaced
-    draft, _ = fonts.replace_missing(first_part_html(table, context, metas, counts, 0, wide))
+    draft, _ = fonts.replace_missing(first_part(0))
     first_pages = len(HTML(string=draft, url_fetcher=fetcher).render().pages)
 
     title = CONTROL_CHARACTERS_RE.sub("", context.report_title)
-    title_text, title_font, _ = fonts.fit(title)
-    footer_font = title_font if isinstance(title_font, str) else fonts.regular
+    if branding is None:
+        marks = PageMarks(footer=text_runs(title, fonts))
+    else:
+        marks = PageMarks(
+            footer=text_runs(branding.confidentiality, fonts),
+            footer_color=branding.accent_color,
+            header=text_runs(branding.title or title, fonts),
+            header_color=branding.primary_color,
+        )
     table_pages = [0]
     body = io.BytesIO()
+    header = header_table(part, fonts, table_colors)
+    _, header_height = header.wrap(page_size[0], page_size[1])
+    header_x = (page_size[0] - sum(part.widths)) / 2
+    header_y = page_size[1] - margin - header_height
+
+    def draw_header(canvas: Any, _: Any) -> None:
+        header.drawOn(canvas, header_x, header_y)
+
+    # The frame's top padding of FRAME_PADDING points separates it from the header above.
     document = SimpleDocTemplate(
         body,
         pagesize=page_size,
         leftMargin=margin,
         rightMargin=margin,
-        topMargin=margin,
+        topMargin=margin + header_height - FRAME_PADDING,
         bottomMargin=18 * mm,
         title=title,
     )
     document.build(
         table_flowables(part, fonts, table.num_rows),
-        canvasmaker=_numbered_canvas(title_text, footer_font, first_pages, table_pages),
+        onFirstPage=draw_header,
+        onLaterPages=draw_header,
+        canvasmaker=_numbered_canvas(marks, fonts.regular, first_pages, table_pages),
     )
     total = first_pages + table_pages[0]
-    final, _ = fonts.replace_missing(first_part_html(table, context, metas, counts, total, wide))
+    final, _ = fonts.replace_missing(first_part(total))
     summary = HTML(string=final, url_fetcher=fetcher).write_pdf()
 
     writer = PdfWriter()
     writer.append(io.BytesIO(summary))
     writer.append(body)
-    writer.add_metadata({"/Title": title, "/Producer": "Reports API"})
+    metadata = {"/Title": title, "/Producer": "Reports API"}
+    if branding is not None:
+        metadata["/Author"] = CONTROL_CHARACTERS_RE.sub("", branding.organization_name)
+        if branding.notes:
+            metadata["/Subject"] = " ".join(branding.notes)
+    writer.add_metadata(metadata)
     with open(path, "wb") as target:
         writer.write(target)
     return total
