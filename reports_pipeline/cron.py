@@ -5,12 +5,14 @@ week (0-7 or SUN-SAT, where 0 and 7 are Sunday). Each field is `*`, a value, a r
 step `*/n`, `a-b/n` or `a/n`, or a comma-separated list of those. Extensions (`@daily`, `L`, `W`,
 `#`, `?`, a seconds field) are rejected.
 
-The normal form expands every field to its set of values, with a full set written `*`, and
-states the day rule the scheduler applies. Two expressions with the same normal form fire at the
-same times (`0 8 * * 1` and `0 8 * * MON`, or `*/15 * * * *` and `0,15,30,45 * * * *`).
+The normal form is itself a cron expression: every field expanded to a sorted list of values,
+a full set written `*`. Two expressions with the same normal form fire at the same times
+(`0 8 * * 1` and `0 8 * * MON`, or `*/15 * * * *` and `0,15,30,45 * * * *`), and the scheduler
+is given the normal form, so what it runs is exactly what was validated.
 
 The day rule follows croniter, which Dagster's scheduler uses: a day field counts as
-unrestricted when it covers every value and it or the other day field is a bare `*`. When both
+unrestricted when it is `*`, or when it covers every value and the other day field's text
+contains a `*` (`0 8 1-31 * */2` fires on even weekdays). When both
 day fields are restricted, a day matches either of them, so `0 8 1-31 * 1` fires every day,
 while `0 8 * * 1` fires on Mondays only.
 """
@@ -56,7 +58,7 @@ class CronExpression:
     text: str
     """The expression as given, with runs of spaces collapsed."""
     key: str
-    """The normal form: equal keys fire at equal times."""
+    """The normal form, a cron expression: equal keys fire at equal times."""
 
 
 def _fail(expression: str, message: str) -> ValidationError:
@@ -131,36 +133,38 @@ def parse_cron(expression: str) -> CronExpression:
         )
     expanded = [_expand(part, field, expression) for part, field in zip(parts, FIELDS, strict=True)]
     minutes, hours, days, months, weekdays = expanded
-    day_rule = _day_rule(parts[2], days, parts[4], weekdays)
-    if day_rule.startswith("dom:") and min(days) > max(_DAYS_IN_MONTH[m - 1] for m in months):
+    days_field, weekdays_field = _day_fields(parts[2], days, parts[4], weekdays)
+    if weekdays_field == "*" and min(days) > max(_DAYS_IN_MONTH[m - 1] for m in months):
         raise _fail(expression, "the day of month never occurs in the given months")
     key = " ".join(
         (
             _render(minutes, FIELDS[0]),
             _render(hours, FIELDS[1]),
+            days_field,
             _render(months, FIELDS[3]),
-            day_rule,
+            weekdays_field,
         )
     )
     return CronExpression(text=" ".join(parts), key=key)
 
 
-def _day_rule(
+def _day_fields(
     days_text: str, days: frozenset[int], weekdays_text: str, weekdays: frozenset[int]
-) -> str:
-    """Return the days a schedule fires on as `*`, `dom:<days>`, `dow:<days>` or both."""
-    bare_star = "*" in days_text.split(",") or "*" in weekdays_text.split(",")
+) -> tuple[str, str]:
+    """Return the normal day-of-month and day-of-week fields of the days a schedule fires on."""
     days_full = _render(days, FIELDS[2]) == "*"
     weekdays_full = _render(weekdays, FIELDS[4]) == "*"
-    days_free = days_full and bare_star
-    weekdays_free = weekdays_full and bare_star
+    # croniter treats a full field as unrestricted when it is `*` itself, or when the other
+    # day field's text contains a `*` anywhere (`*/2` included).
+    days_free = "*" in days_text.split(",") or (days_full and "*" in weekdays_text)
+    weekdays_free = "*" in weekdays_text.split(",") or (weekdays_full and "*" in days_text)
     if days_free and weekdays_free:
-        return "*"
+        return "*", "*"
     if days_free:
-        return f"dow:{_render(weekdays, FIELDS[4])}"
+        return "*", _render(weekdays, FIELDS[4])
     if weekdays_free:
-        return f"dom:{_render(days, FIELDS[2])}"
+        return _render(days, FIELDS[2]), "*"
     # Both restricted: a day matches either field, so a full field matches every day.
     if days_full or weekdays_full:
-        return "*"
-    return f"dom:{_render(days, FIELDS[2])}|dow:{_render(weekdays, FIELDS[4])}"
+        return "*", "*"
+    return _render(days, FIELDS[2]), _render(weekdays, FIELDS[4])

@@ -47,7 +47,7 @@ def create_schedule(
     settings: SettingsDep,
     request: Request,
 ) -> SchedulePublic:
-    """Create a schedule; it fires within seconds, at the cron's times in its time zone."""
+    """Create a schedule; it is live within seconds and fires at its cron's times in its zone."""
     schedule = service.create(session, settings, principal, body)
     session.commit()
     _reload(request)

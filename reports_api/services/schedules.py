@@ -156,9 +156,9 @@ def _check_conflict(
 def _conflict(
     existing_id: str | None, existing_cron: str | None, values: dict[str, Any]
 ) -> Conflict:
-    which = f"schedule {existing_id} ({existing_cron!r})" if existing_id else "another schedule"
+    existing = f"schedule {existing_id} ({existing_cron!r})" if existing_id else "another schedule"
     return Conflict(
-        f"cron {values['cron']!r} in {values['timezone']} fires at the same times as {which} "
+        f"cron {values['cron']!r} in {values['timezone']} fires at the same times as {existing} "
         f"on {values['target_id']}; change the existing schedule instead",
         details={"schedule_id": existing_id, "cron": values["cron"]},
     )
@@ -226,7 +226,7 @@ def replace(
 
 def to_public(schedule: Schedule, *, now: datetime | None = None) -> SchedulePublic:
     upcoming = (
-        fire_times(schedule.cron, schedule.timezone, now or datetime.now(UTC), NEXT_FIRE_TIMES)
+        fire_times(schedule.cron_key, schedule.timezone, now or datetime.now(UTC), NEXT_FIRE_TIMES)
         if schedule.active
         else []
     )

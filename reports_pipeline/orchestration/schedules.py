@@ -38,6 +38,7 @@ class ScheduleRow:
     organization_id: str
     target_id: str
     cron: str
+    """The normal form of the row's cron, which fires exactly as validated."""
     timezone: str
 
 
@@ -145,7 +146,7 @@ def load_schedule_rows() -> list[ScheduleRow]:
             Schedule.id,
             Schedule.organization_id,
             Schedule.target_id,
-            Schedule.cron,
+            Schedule.cron_key,
             Schedule.timezone,
         )
         .where(Schedule.enabled.is_(True), Schedule.disabled_reason.is_(None))
