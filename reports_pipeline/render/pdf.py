@@ -504,6 +504,31 @@ def _wrap(text: str, chars: int, counts: Counts) -> str:
     return "\n".join(lines)
 
 
+def wrap_label(label: str, available: float, fonts: Any) -> str:
+    """Return a column label broken into lines at spaces, each at most `available` points wide
+    in the header's bold font. A word wider than that is broken too."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    def width(text: str) -> float:
+        return float(stringWidth(text, fonts.bold, HEADER_FONT_SIZE))
+
+    if width(label) <= available:
+        return label
+    lines: list[str] = []
+    for word in label.split():
+        while len(word) > 1 and width(word) > available:
+            cut = len(word) - 1
+            while cut > 1 and width(word[:cut]) > available:
+                cut -= 1
+            lines.append(word[:cut])
+            word = word[cut:]
+        if lines and width(f"{lines[-1]} {word}") <= available:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
 def natural_widths(labels: list[str], columns: list[list[str]], fonts: Any) -> list[float]:
     """Return each column's width in points for its widest line.
 
@@ -592,10 +617,8 @@ def _build_table_part(
         textColor=table_colors.header_text,
     )
     for index, label in enumerate(labels):
-        chars = max(4, int((widths[index] - 2 * CELL_PADDING) / (HEADER_FONT_SIZE * 0.6)))
-        fitted, by_row, rtl_rows = _fit_cells(
-            [_wrap(label, chars, Counts())], fonts, Counts(), header_style
-        )
+        wrapped = wrap_label(label, widths[index] - 2 * CELL_PADDING, fonts)
+        fitted, by_row, rtl_rows = _fit_cells([wrapped], fonts, Counts(), header_style)
         part.header.append(fitted[0])
         if by_row:
             part.cell_fonts[index, 0] = by_row[0]

@@ -29,6 +29,7 @@ from reports_pipeline.render.pdf import (
     render_pdf_bounded,
     render_pdf_branded,
     render_pdf_here,
+    wrap_label,
 )
 
 GENERATED_AT = datetime(2027, 2, 1, 6, 0, tzinfo=UTC)
@@ -275,6 +276,29 @@ def test_pdf_header_repeated(two_hundred: list[str]) -> None:
     assert len(table_pages) >= 2
     for page in table_pages:
         assert page.startswith("row_number name")
+
+
+@pytest.mark.parametrize(
+    ("label", "available", "expected"),
+    [
+        ("Alerts", 40.0, "Alerts"),
+        ("First seen", 30.0, "First\nseen"),
+        ("Mean time to resolve", 60.0, "Mean time to\nresolve"),
+    ],
+)
+def test_wrap_label_at_spaces(label: str, available: float, expected: str) -> None:
+    assert wrap_label(label, available, FontSet.discover()) == expected
+
+
+def test_wrap_label_long_word() -> None:
+    from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
+
+    fonts = FontSet.discover()
+    lines = wrap_label("Supercalifragilistic", 40.0, fonts).splitlines()
+    assert "".join(lines) == "Supercalifragilistic"
+    assert len(lines) == 3
+    for line in lines:
+        assert stringWidth(line, fonts.bold, 8) <= 40.0
 
 
 @pytest.fixture(scope="module")
