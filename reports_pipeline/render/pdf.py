@@ -507,7 +507,7 @@ def _wrap(text: str, chars: int, counts: Counts) -> str:
 def wrap_label(label: str, available: float, fonts: Any) -> str:
     """Return a column label broken into lines at spaces, each at most `available` points wide
     in the header's bold font. A word wider than that is broken too."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
 
     def width(text: str) -> float:
         return float(stringWidth(text, fonts.bold, HEADER_FONT_SIZE))
@@ -534,7 +534,7 @@ def natural_widths(labels: list[str], columns: list[list[str]], fonts: Any) -> l
 
     Only the longest lines by character count are measured, so a column costs one pass of `len`.
     """
-    from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
+    from reportlab.pdfbase.pdfmetrics import stringWidth
 
     natural = []
     for label, texts in zip(labels, columns, strict=True):
