@@ -203,3 +203,33 @@ def test_write_needs_its_permission(
     kwargs: dict[str, Any] = {"json": APAC} if method != "delete" else {}
     response = api.request(method.upper(), url, headers=tenant.headers, **kwargs)
     assert_error(response, 403, "forbidden")
+
+
+@pytest.mark.stack
+def test_saved_report_runs_through_dagster(stack_api: TestClient, tenant_a: Tenant) -> None:
+    saved = _create(
+        stack_api,
+        tenant_a,
+        APAC
+        | {
+            "metrics": ["invocations", "blocked_invocations"],
+            "time_grain": "day",
+            "params": {"period": "14d"},
+        },
+    )
+    response = stack_api.post(
+        "/v1/reports/runs",
+        json={"saved_report_id": saved["saved_report_id"], "formats": ["json", "csv"]},
+        headers=tenant_a.headers,
+    )
+    assert response.status_code == 201, response.text
+    result = response.json()
+    assert result["run"]["status"] == "ready"
+    assert result["run"]["saved_report_id"] == saved["saved_report_id"]
+    assert result["run"]["report_id"] == "ops.hourly_activity"
+    assert result["result_preview"]["columns"] == ["period", "invocations", "blocked_invocations"]
+    # 14 days at a daily grain touch 14 or 15 calendar days, and the demo data ends yesterday.
+    assert result["run"]["row_count"] in (13, 14)
+    periods = [row[0] for row in result["result_preview"]["rows"]]
+    assert len(set(periods)) == len(periods)
+    assert [a["format"] for a in result["artifacts"]] == ["json", "csv"]
