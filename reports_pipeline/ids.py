@@ -11,6 +11,7 @@ ORGANIZATION = "org"
 CREDENTIAL = "cred"
 SAVED_REPORT = "rsav"
 SCHEDULE = "rsch"
+DELIVERY = "rdlv"
 
 _ID_PATTERN = re.compile(r"^(?P<prefix>[a-z]+)_(?P<ulid>[0-9A-HJKMNP-TV-Z]{26})$")
 

@@ -116,12 +116,21 @@ class ReportRun(Base):
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    delivery_status: Mapped[str | None] = mapped_column(String(20), default=None)
+    """Outcome of the deliveries (none, pending, delivered, partial or failed), set once they
+    are planned; None before that and for runs without a schedule."""
 
     artifacts: Mapped[list[RunArtifact]] = relationship(
         back_populates="run",
         order_by="RunArtifact.id",
         lazy="selectin",
         cascade="all, delete-orphan",
+    )
+    delivery_attempts: Mapped[list[DeliveryAttempt]] = relationship(
+        order_by="(DeliveryAttempt.channel_index, DeliveryAttempt.attempt)",
+        lazy="selectin",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
     )
 
 
@@ -217,3 +226,36 @@ class Schedule(Base):
     def active(self) -> bool:
         """Whether the schedule fires: enabled and not stopped by a deleted saved report."""
         return self.enabled and self.disabled_reason is None
+
+
+class DeliveryAttempt(Base):
+    """One attempt to deliver a run's artifacts over one channel of its schedule.
+
+    The first attempt of every channel is stored as `pending` when deliveries are planned.
+    An attempt then moves to `sending` and ends `delivered`, `retrying` (another attempt
+    follows) or `failed` (the channel's last attempt). No column contains a secret: the target
+    is the channel's secret-free description, and error messages have secret values masked.
+    """
+
+    __tablename__ = "delivery_attempts"
+    __table_args__ = (
+        UniqueConstraint("run_id", "channel_index", "attempt"),
+        Index("ix_delivery_attempts_schedule", "schedule_id", "run_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("report_runs.id", ondelete="CASCADE"))
+    schedule_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    channel_index: Mapped[int] = mapped_column(Integer)
+    channel_type: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(String(500))
+    delivery_id: Mapped[str] = mapped_column(String(40))
+    """Same for every attempt of one channel and run; webhooks send it as X-Trinitite-Delivery."""
+    attempt: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    error_message: Mapped[str | None] = mapped_column(Text, default=None)
+    http_status: Mapped[int | None] = mapped_column(Integer, default=None)
+    remote_detail: Mapped[str | None] = mapped_column(String(1000), default=None)
+    """The remote side's report: object keys, remote path, SMTP reply or response body."""
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
