@@ -88,6 +88,76 @@ class Settings(BaseSettings):
     row_cap: int = Field(default=10_000, gt=0, le=10_000)
     preview_rows: int = Field(default=100, gt=0, le=1_000)
 
+    # Delivery of scheduled runs over email, webhook, SFTP and S3.
+    delivery_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=20,
+        description="Maximum attempts per channel and run, the first included.",
+    )
+    delivery_backoff_base_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds before the second attempt, doubled before every further attempt.",
+    )
+    delivery_backoff_max_seconds: float = Field(
+        default=300.0, gt=0, description="Maximum seconds between two attempts, before jitter."
+    )
+    delivery_retry_after_max_seconds: float = Field(
+        default=600.0,
+        ge=0,
+        description="Maximum seconds of a Retry-After header (429 or 503) that are honoured.",
+    )
+    delivery_link_ttl_seconds: int = Field(
+        default=7 * 24 * 3600,
+        gt=0,
+        description="Lifetime in seconds of the signed links in emails and webhook payloads.",
+    )
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for email delivery; email channels fail if unset."
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "tls"] = Field(
+        default="starttls",
+        description="none: plain SMTP; starttls: upgrade with STARTTLS; tls: TLS from the start.",
+    )
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_sender: str = Field(
+        default="reports@localhost", description="From address of delivered emails."
+    )
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    email_max_attachment_bytes: int = Field(
+        default=10_000_000,
+        ge=0,
+        description=(
+            "Largest total size of the files attached to one email, before base64 encoding; "
+            "larger deliveries carry signed download links instead."
+        ),
+    )
+    webhook_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    webhook_read_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Seconds to wait for each read and write of a webhook."
+    )
+    sftp_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds to wait for the TCP connection, the SSH handshake and each reply.",
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        description="Endpoint of an S3-compatible store; AWS's regional endpoint when unset.",
+    )
+    s3_timeout_seconds: float = Field(default=30.0, gt=0)
+    s3_multipart_threshold_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=5 * 1024 * 1024,
+        description="Files of at least this size are uploaded in parts (S3's minimum is 5 MiB).",
+    )
+    s3_multipart_chunk_bytes: int = Field(
+        default=8 * 1024 * 1024, ge=5 * 1024 * 1024, description="Size of each uploaded part."
+    )
+
     @field_validator("database_url", "dagster_database_url")
     @classmethod
     def _use_psycopg2(cls, value: str | None) -> str | None:

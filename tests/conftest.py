@@ -103,9 +103,32 @@ def settings(postgres_databases: tuple[str, str], state_dir: Path) -> Settings:
         # Rate limits have their own tests; the rest of the suite runs without them.
         rate_limit_requests_per_minute=0,
         rate_limit_runs_per_minute=0,
+        # Scheduled runs deliver. Nothing listens on port 9 of 127.0.0.1, so S3 channels of
+        # schedules that fire in tests fail there instead of reaching AWS. Tests that check
+        # S3 delivery point this at moto. Email fails before connecting: no SMTP host is set.
+        s3_endpoint_url="http://127.0.0.1:9",
     )
     upgrade(configured.database_url)
     return configured
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_cloud_credentials() -> Iterator[None]:
+    """Keep boto3 off the instance-metadata address and the user's AWS files and keys."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in (
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_PROFILE",
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        ):
+            patch.delenv(name, raising=False)
+        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        patch.setenv("AWS_CONFIG_FILE", os.devnull)
+        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+        yield
 
 
 @dataclass(frozen=True)
