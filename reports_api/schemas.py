@@ -79,6 +79,31 @@ class RunError(BaseModel):
     message: str
 
 
+DeliveryStatus = Literal["none", "pending", "delivered", "partial", "failed"]
+
+
+class DeliveryAttemptPublic(BaseModel):
+    attempt: int
+    status: Literal["pending", "sending", "delivered", "retrying", "failed"]
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None
+    http_status: int | None = None
+    remote_detail: str | None = None
+    """The remote side's report: object keys, remote path, SMTP reply or response body."""
+
+
+class DeliveryPublic(BaseModel):
+    """The delivery of a run over one channel of its schedule, with no secret values in it."""
+
+    channel_index: int
+    channel_type: Literal["email", "webhook", "sftp", "s3"]
+    target: str
+    delivery_id: str
+    status: Literal["pending", "delivered", "failed"]
+    attempts: list[DeliveryAttemptPublic]
+
+
 class RunPublic(BaseModel):
     run_id: str
     organization_id: str
@@ -99,6 +124,10 @@ class RunPublic(BaseModel):
     truncated: bool = False
     error: RunError | None = None
     dagster_run_id: str | None = None
+    delivery_status: DeliveryStatus = "none"
+    """none (the run delivers nothing), pending, delivered, partial or failed."""
+    deliveries: list[DeliveryPublic] = Field(default_factory=list)
+    """One entry per channel of the run's schedule, with every attempt."""
 
 
 class ArtifactPublic(BaseModel):

@@ -14,6 +14,8 @@ from reports_api.deps import Principal
 from reports_api.launcher import TERMINAL_STATUSES, DagsterLauncher
 from reports_api.schemas import (
     ArtifactPublic,
+    DeliveryAttemptPublic,
+    DeliveryPublic,
     ResultPreview,
     RunCreate,
     RunError,
@@ -36,7 +38,7 @@ from reports_pipeline.render import AVAILABLE_FORMATS
 from reports_pipeline.settings import Settings
 from reports_pipeline.store import repository
 from reports_pipeline.store.db import session_scope
-from reports_pipeline.store.models import ReportRun
+from reports_pipeline.store.models import DeliveryAttempt, ReportRun
 
 logger = logging.getLogger(__name__)
 
@@ -203,7 +205,51 @@ def to_public(run: ReportRun) -> RunPublic:
         truncated=run.truncated,
         error=error,
         dagster_run_id=run.dagster_run_id,
+        delivery_status=delivery_status(run),
+        deliveries=deliveries_public(run),
     )
+
+
+def delivery_status(run: ReportRun) -> str:
+    """Return the stored delivery status, or what it will be before deliveries are planned."""
+    if run.delivery_status is not None:
+        return run.delivery_status
+    if run.schedule_id is not None and run.status in ("queued", "running", "ready"):
+        return "pending"
+    return "none"
+
+
+def deliveries_public(run: ReportRun) -> list[DeliveryPublic]:
+    """Group the run's attempts by channel, whose status is the outcome of its last attempt."""
+    by_channel: dict[int, list[DeliveryAttempt]] = {}
+    for attempt in run.delivery_attempts:
+        by_channel.setdefault(attempt.channel_index, []).append(attempt)
+    result = []
+    for index, attempts in sorted(by_channel.items()):
+        attempts.sort(key=lambda a: a.attempt)
+        last = attempts[-1]
+        result.append(
+            DeliveryPublic(
+                channel_index=index,
+                channel_type=last.channel_type,
+                target=last.target,
+                delivery_id=last.delivery_id,
+                status=last.status if last.status in ("delivered", "failed") else "pending",
+                attempts=[
+                    DeliveryAttemptPublic(
+                        attempt=a.attempt,
+                        status=a.status,
+                        started_at=a.started_at,
+                        finished_at=a.finished_at,
+                        error=a.error_message,
+                        http_status=a.http_status,
+                        remote_detail=a.remote_detail,
+                    )
+                    for a in attempts
+                ],
+            )
+        )
+    return result
 
 
 def to_result(run: ReportRun) -> RunResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dagster import in_process_executor, job
 
 from reports_pipeline.orchestration import tags
+from reports_pipeline.orchestration.delivery import deliver, plan_deliveries, record_deliveries
 from reports_pipeline.orchestration.ops import (
     compile_report,
     execute_query,
@@ -20,12 +21,16 @@ from reports_pipeline.orchestration.ops import (
     name=tags.REPORT_JOB,
     executor_def=in_process_executor,
     hooks={record_failure},
-    description="Compile, execute and render one report run, then record its outcome.",
+    description=(
+        "Compile, execute and render one report run, record its outcome, then deliver it "
+        "over each channel of its schedule."
+    ),
 )
 def report_run_job() -> None:
     executed, formats = execute_query(compile_report())
     artifacts = formats.map(lambda format_key: render_artifact(executed, format_key))
-    record_outcome(executed, artifacts.collect())
+    run_id, channels = plan_deliveries(record_outcome(executed, artifacts.collect()))
+    record_deliveries(run_id, channels.map(deliver).collect())
 
 
 @job(

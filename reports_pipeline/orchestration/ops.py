@@ -17,6 +17,7 @@ from dagster import (
 )
 
 from reports_pipeline.orchestration import tags
+from reports_pipeline.orchestration.delivery import DELIVERY_OPS
 from reports_pipeline.orchestration.resources import ReportsService
 
 
@@ -109,13 +110,14 @@ def record_outcome(
     executed: dict[str, Any],
     artifacts: list[dict[str, Any]],
     reports: ReportsService,
-) -> None:
-    """Store the run as ready with its artifacts and preview."""
+) -> str:
+    """Store the run as ready with its artifacts and preview; return the run id."""
     from reports_pipeline.pipeline import record_ready
 
     with reports.session() as session:
         record_ready(session, executed["plan"], executed["result"], artifacts)
     context.add_output_metadata({"artifacts": len(artifacts)})
+    return str(executed["plan"].run_id)
 
 
 @failure_hook(required_resource_keys={"reports"})
@@ -127,6 +129,11 @@ def record_failure(context: HookContext) -> None:
     report_run_id = dagster_run.tags.get(tags.RUN) if dagster_run else None
     if not report_run_id:
         context.log.error("failed run carries no reports/run_id tag; nothing recorded")
+        return
+    if context.op.name in DELIVERY_OPS:
+        # Deliveries start after the run is stored as ready; their outcome is stored with
+        # the deliveries, and the run stays ready.
+        context.log.warning(f"{context.op.name} failed; run {report_run_id} stays ready")
         return
     service: ReportsService = context.resources.reports
     with service.session() as session:

@@ -22,6 +22,9 @@ def test_report_job_stage_order() -> None:
     assert _upstream("execute_query") == ["compile_report"]
     assert _upstream("render_artifact") == ["execute_query"]
     assert _upstream("record_outcome") == ["execute_query", "render_artifact"]
+    assert _upstream("plan_deliveries") == ["record_outcome"]
+    assert _upstream("deliver") == ["plan_deliveries"]
+    assert _upstream("record_deliveries") == ["deliver", "plan_deliveries"]
 
 
 def test_health_check_job_has_one_op() -> None:
