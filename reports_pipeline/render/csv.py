@@ -3,13 +3,14 @@
 A text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return would run as a
 formula in a spreadsheet, so it gets a leading apostrophe. Only text columns are changed:
 numbers, negative ones included, stay numbers.
+
+An empty result is the header row alone. A "no data" line would be read as a data record by a
+SIEM or any CSV reader, so the run's row count of 0 and the JSON artifact's notes carry it.
 """
 
 from __future__ import annotations
 
-from datetime import UTC
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -23,19 +24,48 @@ FORMULA_PREFIX = r"^[=+\-@\t\r]"
 
 def _neutralise(column: pa.ChunkedArray) -> pa.ChunkedArray:
     risky = pc.match_substring_regex(column, FORMULA_PREFIX)
+    if not pc.any(risky).as_py():
+        return column
     apostrophe, empty = pa.scalar("'", column.type), pa.scalar("", column.type)
     return pc.if_else(risky, pc.binary_join_element_wise(apostrophe, column, empty), column)
 
 
-def _timestamps_as_text(column: pa.ChunkedArray, timezone: str) -> pa.Array:
-    zone = ZoneInfo(timezone)
-    values = [
-        None
-        if v is None
-        else (v if v.tzinfo else v.replace(tzinfo=UTC)).astimezone(zone).isoformat()
-        for v in column.to_pylist()
+def timestamps_as_text(column: pa.ChunkedArray, timezone: str) -> pa.ChunkedArray:
+    """Return each timestamp as ISO 8601 text of its wall-clock time and offset in `timezone`.
+
+    The text is what Python's `datetime.isoformat` writes: a fraction only when the microseconds
+    are not 0, and offset seconds only when there are some (local mean time before 1900). The
+    work is done by Arrow kernels, plus one Python call per distinct offset, because a Python
+    call per value took two thirds of the render time.
+    """
+    # A timestamp without a zone is UTC, as in the other artifacts.
+    instants = column.cast(pa.timestamp("us", tz=column.type.tz or "UTC"), safe=False)
+    local = pc.local_timestamp(instants.cast(pa.timestamp("us", tz=timezone)))
+
+    # Arrow writes a timestamp[us] as "YYYY-MM-DD HH:MM:SS.ffffff".
+    text = local.cast(pa.string())
+    parts = [
+        pc.replace_substring(pc.utf8_slice_codeunits(text, 0, 19), " ", "T", max_replacements=1)
     ]
-    return pa.array(values, pa.string())
+    microseconds = pc.add(pc.multiply(pc.millisecond(local), 1000), pc.microsecond(local))
+    if pc.max(microseconds).as_py():
+        parts.append(pc.if_else(pc.equal(microseconds, 0), "", pc.utf8_slice_codeunits(text, 19)))
+
+    offsets = pc.divide(pc.subtract(local.cast(pa.int64()), instants.cast(pa.int64())), 1_000_000)
+    distinct = pc.unique(offsets).drop_null()
+    offset_texts = pa.array(
+        [_offset_text(seconds) for seconds in distinct.to_pylist()], pa.string()
+    )
+    parts.append(offset_texts.take(pc.index_in(offsets, distinct)))
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def _offset_text(seconds: int) -> str:
+    sign = "-" if seconds < 0 else "+"
+    hours, rest = divmod(abs(seconds), 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = f"{sign}{hours:02d}:{minutes:02d}"
+    return f"{text}:{seconds:02d}" if seconds else text
 
 
 def csv_table(table: pa.Table, timezone: str) -> pa.Table:
@@ -48,7 +78,7 @@ def csv_table(table: pa.Table, timezone: str) -> pa.Table:
         if pat.is_string(column.type) or pat.is_large_string(column.type):
             column = _neutralise(column)
         elif pat.is_timestamp(field.type):
-            column = _timestamps_as_text(column, timezone)
+            column = timestamps_as_text(column, timezone)
         elif pat.is_floating(field.type):
             finite = pc.is_finite(column)
             column = pc.if_else(finite, column, pa.scalar(None, field.type))

@@ -9,12 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pytest
 
 from reports_pipeline.render.context import ColumnMeta, RenderContext
-from reports_pipeline.render.csv import render_csv
+from reports_pipeline.render.csv import render_csv, timestamps_as_text
 from reports_pipeline.render.json import render_json
 
 GENERATED_AT = datetime(2027, 2, 1, 6, 0, tzinfo=UTC)
@@ -206,6 +207,43 @@ def test_csv_timestamps_in_zone(tmp_path: Path, zone: str, column: str) -> None:
 
     assert cells[:3] == LOCAL_TIMES[zone]
     assert cells[3] == ""
+
+
+# Instants around DST changes, before standard time (local mean time has offset seconds), with
+# and without microseconds, at the edges of the calendar, and a null.
+EDGE_INSTANTS = [
+    datetime(2027, 3, 14, 6, 59, 59, 999999, tzinfo=UTC),
+    datetime(2027, 3, 14, 7, 0, tzinfo=UTC),
+    datetime(2027, 11, 7, 5, 30, tzinfo=UTC),
+    datetime(2027, 11, 7, 6, 30, tzinfo=UTC),
+    datetime(1850, 6, 1, 12, 0, 0, 500, tzinfo=UTC),
+    datetime(1, 1, 2, tzinfo=UTC),
+    datetime(9999, 12, 30, 23, 59, 59, tzinfo=UTC),
+    datetime(2024, 2, 29, 23, 59, 59, 1, tzinfo=UTC),
+    None,
+]
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "UTC",
+        "America/New_York",
+        "Asia/Kolkata",
+        "Asia/Kathmandu",
+        "Australia/Lord_Howe",
+        "Pacific/Chatham",
+        "Africa/Monrovia",
+        "Europe/Dublin",
+    ],
+)
+def test_csv_timestamp_text_matches_isoformat(zone: str) -> None:
+    column = pa.chunked_array([pa.array(EDGE_INSTANTS, pa.timestamp("us", tz="UTC"))])
+    expected = [
+        None if instant is None else instant.astimezone(ZoneInfo(zone)).isoformat()
+        for instant in EDGE_INSTANTS
+    ]
+    assert timestamps_as_text(column, zone).to_pylist() == expected
 
 
 def test_csv_empty_table(tmp_path: Path) -> None:
