@@ -16,7 +16,7 @@ from reports_pipeline.delivery.retry import (
     TransientDeliveryError,
     deliver_with_retries,
 )
-from tests.delivery_servers import SilentServer, SmtpServer, closed_port
+from tests.delivery_servers import SilentServer, SmtpServer, closed_port, self_signed_tls
 
 CSV = b"severity,alerts\r\ncritical,12\r\nhigh,40\r\n"
 PDF = b"%PDF-1.7\n" + b"x" * 3000
@@ -191,3 +191,32 @@ def test_missing_smtp_host_is_permanent(settings_for, content_for) -> None:
     sender = EmailSender(CHANNEL, content_for({"csv": CSV}), settings_for(smtp_host=None), "r")
     with pytest.raises(PermanentDeliveryError, match="REPORTS_SMTP_HOST"):
         sender.send(1)
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_tls_with_trusted_certificate(
+    security, tmp_path, settings_for, content_for, monkeypatch
+) -> None:
+    context, certificate = self_signed_tls(tmp_path)
+    server = SmtpServer(tls=context, implicit_tls=security == "tls").start()
+    try:
+        # The documented way to trust a private CA: OpenSSL reads SSL_CERT_FILE.
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
+        settings = settings_for(smtp_port=server.port, smtp_security=security)
+        EmailSender(CHANNEL, content_for({"csv": CSV}), settings, "rdlv_t").send(1)
+        assert len(server.messages) == 1
+    finally:
+        server.stop()
+
+
+def test_untrusted_certificate_is_permanent(tmp_path, settings_for, content_for) -> None:
+    context, _ = self_signed_tls(tmp_path)
+    server = SmtpServer(tls=context).start()
+    try:
+        settings = settings_for(smtp_port=server.port, smtp_security="starttls")
+        sender = EmailSender(CHANNEL, content_for({"csv": CSV}), settings, "rdlv_u")
+        with pytest.raises(PermanentDeliveryError, match="TLS certificate of SMTP server"):
+            sender.send(1)
+        assert server.messages == []
+    finally:
+        server.stop()

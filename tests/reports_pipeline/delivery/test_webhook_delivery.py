@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,6 +82,20 @@ def test_signature_matches_the_documented_check() -> None:
     assert verify_signature(WEBHOOK_SECRET, header, body, now=1_700_000_100)
     assert not verify_signature(WEBHOOK_SECRET, header, body + b" ", now=1_700_000_100)
     assert not verify_signature("another-secret-0123456", header, body, now=1_700_000_100)
+
+
+def test_documented_snippet_verifies_signatures() -> None:
+    docs = Path(__file__).resolve().parents[3] / "docs" / "delivery.md"
+    found = re.search(r"### Verifying the signature.*?```python\n(.*?)```", docs.read_text(), re.S)
+    assert found is not None
+    namespace: dict[str, Any] = {}
+    exec(found.group(1), namespace)  # noqa: S102 - the documentation's own example
+    verify = namespace["verify"]
+    body = b'{"event":"report.ready"}'
+    now = int(time.time())
+    assert verify(WEBHOOK_SECRET, sign(WEBHOOK_SECRET, now, body), body)
+    assert not verify(WEBHOOK_SECRET, sign(WEBHOOK_SECRET, now - 301, body), body)
+    assert not verify(WEBHOOK_SECRET, sign(WEBHOOK_SECRET, now, body), body + b"\n")
 
 
 def test_stale_timestamp_is_rejected(webhook_receiver, settings_for, content_for, observer) -> None:
