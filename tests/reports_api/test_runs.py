@@ -123,12 +123,19 @@ def test_run_is_visible_in_dagster_with_tags(
     }
     """
     dagster_run_id = alerts_run["run"]["dagster_run_id"]
-    response = httpx.post(
-        f"http://127.0.0.1:{settings.dagster_port}/graphql",
-        json={"query": query, "variables": {"id": dagster_run_id}},
-        timeout=10,
-    )
-    run = response.json()["data"]["runOrError"]
+    # The run record is ready once its files are stored; the Dagster run ends a moment later,
+    # after the delivery steps (none for an API run) have finished.
+    deadline = time.monotonic() + 30
+    while True:
+        response = httpx.post(
+            f"http://127.0.0.1:{settings.dagster_port}/graphql",
+            json={"query": query, "variables": {"id": dagster_run_id}},
+            timeout=10,
+        )
+        run = response.json()["data"]["runOrError"]
+        if run["status"] not in ("QUEUED", "STARTING", "STARTED") or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert run["status"] == "SUCCESS"
     assert run["jobName"] == tags.REPORT_JOB
     run_tags = {tag["key"]: tag["value"] for tag in run["tags"]}

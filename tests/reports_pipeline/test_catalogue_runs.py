@@ -81,7 +81,7 @@ def run_report(
             formats=["json"],
             params={"period": period, "timezone": "America/New_York"},
         )
-    result = defs.get_job_def(tags.REPORT_JOB).execute_in_process(
+    result = defs.get_job(tags.REPORT_JOB).execute_in_process(
         run_config={"ops": {"compile_report": {"config": {"run_id": run.id}}}},
         instance=instance,
         tags={tags.RUN: run.id, tags.ORGANIZATION: tenant.organization_id},

@@ -7,12 +7,12 @@ from reports_pipeline.orchestration import tags
 
 
 def test_definitions_load() -> None:
-    job = defs.get_job_def(tags.REPORT_JOB)
+    job = defs.get_job(tags.REPORT_JOB)
     assert job.executor_def.name == "in_process"
 
 
 def _upstream(node_name: str) -> list[str]:
-    structure = defs.get_job_def(tags.REPORT_JOB).graph.dependency_structure
+    structure = defs.get_job(tags.REPORT_JOB).graph.dependency_structure
     outputs = structure.all_upstream_outputs_from_node(node_name)
     return sorted({output.node.name for output in outputs})
 
@@ -28,5 +28,5 @@ def test_report_job_stage_order() -> None:
 
 
 def test_health_check_job_has_one_op() -> None:
-    job = defs.get_job_def(tags.HEALTH_CHECK_JOB)
+    job = defs.get_job(tags.HEALTH_CHECK_JOB)
     assert [node.name for node in job.graph.nodes] == ["ping"]

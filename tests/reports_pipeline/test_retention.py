@@ -39,7 +39,7 @@ def set_expiry(settings: Settings, run_id: str, expires_at: datetime) -> None:
 
 def run_retention() -> int:
     with instance_for_test() as instance:
-        result = defs.get_job_def(tags.RETENTION_JOB).execute_in_process(instance=instance)
+        result = defs.get_job(tags.RETENTION_JOB).execute_in_process(instance=instance)
     assert result.success
     return int(result.output_for_node("remove_expired_artifacts"))
 
