@@ -126,7 +126,11 @@ def checked_logo(content: bytes, content_type: str) -> Logo:
                     f"the image is {width}x{height} pixels; the limit is {MAX_LOGO_PIXELS:,}"
                 )
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+    except LogoRejected:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise LogoRejected(f"the image has more than {MAX_LOGO_PIXELS:,} pixels") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise LogoRejected(f"the content is not a valid {content_type} image") from exc
     return Logo(content, content_type)
 

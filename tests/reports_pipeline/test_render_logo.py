@@ -84,6 +84,14 @@ def test_logo_too_many_pixels_rejected() -> None:
         checked_logo(content, "image/png")
 
 
+def test_logo_decompression_bomb_rejected() -> None:
+    # 200 million pixels fit in a few kilobytes of PNG, and Pillow refuses to open them.
+    content = image_bytes("PNG", size=(20_000, 10_000), mode="1")
+    assert len(content) < 100_000
+    with pytest.raises(LogoRejected, match="more than"):
+        checked_logo(content, "image/png")
+
+
 # --- SVG --------------------------------------------------------------------------------------
 
 
