@@ -163,6 +163,12 @@ def load_branding(context: RenderContext, policy: EgressPolicy | None = None) ->
         reason = _without_url(str(error), branding.logo_url)
         logger.warning("run %s: branded PDF without its logo: %s", context.run_id, reason)
         return branding.with_logo(None, f"Logo not shown: {reason}")
+    except Exception as error:  # a logo is decoration: no failure of its own fails the run
+        reason = f"unexpected {type(error).__name__} while fetching it"
+        logger.warning(
+            "run %s: branded PDF without its logo: %s", context.run_id, reason, exc_info=True
+        )
+        return branding.with_logo(None, f"Logo not shown: {reason}")
     return branding.with_logo(logo)
 
 

@@ -315,6 +315,16 @@ def test_logo_outside_allow_list_rejected(server: str, monkeypatch: pytest.Monke
     assert len(_Handler.requests) == before
 
 
+def test_unexpected_logo_error_noted(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("reports_pipeline.render.pdf.fetch_logo", fail)
+    branding = load_branding(context(numbered_table(1), logo_url="https://example.com/logo.png"))
+    assert branding.logo is None
+    assert branding.notes == ("Logo not shown: unexpected RuntimeError while fetching it",)
+
+
 # --- Options ----------------------------------------------------------------------------------
 
 
