@@ -106,7 +106,11 @@ def settings(postgres_databases: tuple[str, str], state_dir: Path) -> Settings:
         # Scheduled runs deliver. Nothing listens on port 9 of 127.0.0.1, so S3 channels of
         # schedules that fire in tests fail there instead of reaching AWS. Tests that check
         # S3 delivery point this at moto. Email fails before connecting: no SMTP host is set.
+        # Short backoffs end those failed deliveries within a second, so they do not hold
+        # the run worker while later ticks of the same organisation wait in the queue.
         s3_endpoint_url="http://127.0.0.1:9",
+        delivery_backoff_base_seconds=0.05,
+        delivery_backoff_max_seconds=0.2,
     )
     upgrade(configured.database_url)
     return configured

@@ -2,9 +2,10 @@
 record the outcome.
 
 They run after the run is stored as ready, so the artifacts stay downloadable whatever the
-deliveries do. A failed channel does not fail its own step. Instead the last op fails once
-every channel was tried, and its error names the channels that failed. The Dagster run then
-shows the failure while the run record stays `ready`.
+deliveries do. Dagster skips them for runs started through the API. A failed channel does not
+fail its own step. Instead the last op fails once every channel was tried, and its error
+names the channels that failed. The Dagster run then shows the failure while the run record
+stays `ready`.
 """
 
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from dagster import (
     op,
 )
 
+from reports_pipeline.errors import ReportsError
 from reports_pipeline.orchestration.resources import ReportsService
 
 DELIVERY_OPS = frozenset({"plan_deliveries", "deliver", "record_deliveries"})
@@ -51,10 +53,13 @@ def plan_deliveries(
     except Exception as exc:
         with reports.session() as session:
             deliveries.set_delivery_status(session, run_id, "failed")
+        # Only this project's errors are quoted, and the cause is not chained, because a
+        # validation error of a stored channel would quote its values, secrets included.
+        reason = exc.message if isinstance(exc, ReportsError) else type(exc).__name__
         raise Failure(
-            description=f"cannot load the channels of run {run_id}: {type(exc).__name__}: {exc}; "
-            "nothing was delivered, and the run's artifacts stay downloadable"
-        ) from exc
+            description=f"cannot load the channels of run {run_id}: {reason}. "
+            "Nothing was delivered, and the run's artifacts stay downloadable."
+        ) from None
     rows = "\n".join(f"| {item.mapping_key} | {_cell(item.target)} |" for item in planned)
     yield Output(
         run_id,
@@ -70,7 +75,7 @@ def plan_deliveries(
 
 @op(ins={"planned": In(description="One channel to deliver to.")})
 def deliver(context: OpExecutionContext, planned: Any, reports: ReportsService) -> Any:
-    """Deliver the run over one channel, retrying transient failures; a failure is returned."""
+    """Deliver the run over one channel, retrying transient failures, and return the outcome."""
     from reports_pipeline.delivery.deliver import deliver as deliver_channel
 
     outcome = deliver_channel(planned, reports.settings, log=context.log)
@@ -99,7 +104,10 @@ def deliver(context: OpExecutionContext, planned: Any, reports: ReportsService) 
 def record_deliveries(
     context: OpExecutionContext, run_id: str, outcomes: list[Any], reports: ReportsService
 ) -> None:
-    """Store the run's delivery status; fail, after every channel was tried, if any failed."""
+    """Store the run's delivery status, and fail if any channel failed.
+
+    Every channel was tried by then, because no deliver step fails for a delivery failure.
+    """
     from reports_pipeline.delivery.deliver import finish_deliveries
 
     with reports.session() as session:

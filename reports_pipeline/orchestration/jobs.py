@@ -29,7 +29,8 @@ from reports_pipeline.orchestration.ops import (
 def report_run_job() -> None:
     executed, formats = execute_query(compile_report())
     artifacts = formats.map(lambda format_key: render_artifact(executed, format_key))
-    run_id, channels = plan_deliveries(record_outcome(executed, artifacts.collect()))
+    _, delivery = record_outcome(executed, artifacts.collect())
+    run_id, channels = plan_deliveries(delivery)
     record_deliveries(run_id, channels.map(deliver).collect())
 
 

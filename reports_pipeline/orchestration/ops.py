@@ -1,5 +1,6 @@
 """The ops of the report job: compile, execute, render (one per format) and record."""
 
+from collections.abc import Iterator
 from typing import Any
 
 from dagster import (
@@ -104,20 +105,34 @@ def render_artifact(
     return artifact
 
 
-@op
+@op(
+    out={
+        "result": Out(str, description="The run id."),
+        "delivery": Out(
+            str,
+            is_required=False,
+            description="The run id, only for a run started by a schedule. API runs do not "
+            "emit it, so Dagster skips their delivery steps.",
+        ),
+    }
+)
 def record_outcome(
-    context: OpExecutionContext,
     executed: dict[str, Any],
     artifacts: list[dict[str, Any]],
     reports: ReportsService,
-) -> str:
-    """Store the run as ready with its artifacts and preview; return the run id."""
+) -> Iterator[Output[str]]:
+    """Store the run as ready with its artifacts and preview; emit its id for delivery."""
     from reports_pipeline.pipeline import record_ready
+    from reports_pipeline.store.models import ReportRun
 
+    run_id = str(executed["plan"].run_id)
     with reports.session() as session:
         record_ready(session, executed["plan"], executed["result"], artifacts)
-    context.add_output_metadata({"artifacts": len(artifacts)})
-    return str(executed["plan"].run_id)
+        run = session.get(ReportRun, run_id)
+        scheduled = run is not None and run.schedule_id is not None
+    yield Output(run_id, "result", metadata={"artifacts": len(artifacts)})
+    if scheduled:
+        yield Output(run_id, "delivery")
 
 
 @failure_hook(required_resource_keys={"reports"})
@@ -131,7 +146,7 @@ def record_failure(context: HookContext) -> None:
         context.log.error("failed run carries no reports/run_id tag; nothing recorded")
         return
     if context.op.name in DELIVERY_OPS:
-        # Deliveries start after the run is stored as ready; their outcome is stored with
+        # Deliveries start after the run is stored as ready. Their outcome is stored with
         # the deliveries, and the run stays ready.
         context.log.warning(f"{context.op.name} failed; run {report_run_id} stays ready")
         return

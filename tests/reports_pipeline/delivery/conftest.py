@@ -29,7 +29,11 @@ PERIOD_END = datetime(2026, 5, 1, 6, 59, 59, 999999, tzinfo=UTC)
 
 
 def delivery_settings(artifact_dir: Path, **overrides: object) -> Settings:
-    """Settings with one-second timeouts and backoffs of a few milliseconds."""
+    """Settings with backoffs of a few milliseconds.
+
+    Timeouts stay at five seconds, because moto and the other servers share this process and
+    answer slowly while the rest of the suite runs. Timeout tests set shorter ones.
+    """
     values: dict[str, object] = {
         "environment": "test",
         "artifact_dir": artifact_dir,
@@ -39,11 +43,11 @@ def delivery_settings(artifact_dir: Path, **overrides: object) -> Settings:
         "smtp_host": "127.0.0.1",
         "smtp_security": "none",
         "smtp_sender": "Trinitite Reports <reports@example.com>",
-        "smtp_timeout_seconds": 1.0,
-        "webhook_connect_timeout_seconds": 1.0,
-        "webhook_read_timeout_seconds": 1.0,
-        "sftp_timeout_seconds": 1.0,
-        "s3_timeout_seconds": 1.0,
+        "smtp_timeout_seconds": 5.0,
+        "webhook_connect_timeout_seconds": 5.0,
+        "webhook_read_timeout_seconds": 5.0,
+        "sftp_timeout_seconds": 5.0,
+        "s3_timeout_seconds": 5.0,
         "delivery_max_attempts": 3,
         "delivery_backoff_base_seconds": 0.01,
         "delivery_backoff_max_seconds": 0.05,

@@ -30,7 +30,7 @@ from reports_pipeline.settings import Settings, get_settings
 from reports_pipeline.stack import process_env
 from reports_pipeline.store import repository
 from reports_pipeline.store.db import session_scope
-from reports_pipeline.store.models import DeliveryAttempt, ReportRun
+from reports_pipeline.store.models import DeliveryAttempt, ReportRun, Schedule
 from tests.conftest import Tenant
 from tests.delivery_servers import (
     SFTP_PASSWORD,
@@ -82,11 +82,11 @@ def configure(
                 "delivery_max_attempts": 3,
                 "delivery_backoff_base_seconds": 0.01,
                 "delivery_backoff_max_seconds": 0.05,
-                "smtp_timeout_seconds": 2.0,
-                "webhook_connect_timeout_seconds": 2.0,
-                "webhook_read_timeout_seconds": 2.0,
-                "sftp_timeout_seconds": 2.0,
-                "s3_timeout_seconds": 2.0,
+                "smtp_timeout_seconds": 10.0,
+                "webhook_connect_timeout_seconds": 10.0,
+                "webhook_read_timeout_seconds": 10.0,
+                "sftp_timeout_seconds": 10.0,
+                "s3_timeout_seconds": 10.0,
                 **overrides,
             }
         )
@@ -344,11 +344,40 @@ def test_api_run_delivers_nothing(configure, instance, tenant_a, api) -> None:
     run_id = scheduled_run(settings, tenant_a, None)
     result = execute(instance, tenant_a, run_id)
     assert result.success
+    skipped = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"}
+    assert skipped == {"plan_deliveries", "record_deliveries"}
     run = stored_run(settings, run_id)
     assert run.delivery_status is None
     body = api.get(f"/v1/reports/runs/{run_id}", headers=tenant_a.headers).json()["run"]
     assert body["delivery_status"] == "none"
     assert body["deliveries"] == []
+
+
+def test_undecryptable_channels_fail_delivery(configure, instance, tenant_a, api) -> None:
+    settings = configure()
+    run_id = scheduled_run(settings, tenant_a, parse_channels([EMAIL]))
+    with session_scope(settings.database_url) as session:
+        run = session.get(ReportRun, run_id)
+        assert run is not None
+        schedule = session.get(Schedule, run.schedule_id)
+        assert schedule is not None
+        # Fault: the secrets were encrypted with a key this service no longer has.
+        schedule.channel_secrets = SecretBox(["a-key-that-was-rotated-away-0123456789"]).encrypt(
+            [{}]
+        )
+
+    result = execute(instance, tenant_a, run_id)
+
+    assert not result.success
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert [e.step_key for e in failures] == ["plan_deliveries"]
+    message = failures[0].event_specific_data.error.message  # type: ignore[union-attr]
+    assert "stored secrets cannot be decrypted" in message
+    run = stored_run(settings, run_id)
+    assert run.status == "ready"
+    assert run.delivery_status == "failed"
+    body = api.get(f"/v1/reports/runs/{run_id}", headers=tenant_a.headers).json()["run"]
+    assert body["delivery_status"] == "failed"
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")

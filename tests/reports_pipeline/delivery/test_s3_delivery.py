@@ -153,7 +153,7 @@ def test_missing_bucket_is_permanent(moto_server, settings_for, content_for, obs
     results = deliver_with_retries(
         sender.send, RetryPolicy.from_settings(settings), observer, sleep=lambda _: None
     )
-    assert observer.statuses == ["failed"]
+    assert observer.statuses == ["failed"], results
     assert results[0].http_status == 404
     assert results[0].remote_detail is not None
     assert results[0].remote_detail.startswith("NoSuchBucket")
