@@ -8,6 +8,7 @@ session's Postgres database and demo warehouse, with the servers of the delivery
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import uuid
@@ -22,6 +23,7 @@ from pydantic import SecretStr
 from sqlalchemy import select, text
 
 from reports_pipeline.catalogue.loader import get_catalogue
+from reports_pipeline.cron import parse_cron
 from reports_pipeline.crypto import SecretBox
 from reports_pipeline.definitions import defs
 from reports_pipeline.delivery.model import Channel, parse_channels
@@ -44,6 +46,7 @@ from tests.delivery_servers import (
 HEADER_SECRET = "hdr-secret-5e1f9a2c7b"
 SMTP_PASSWORD = "smtp-secret-8d3b6f1a4e"
 REPORT_ID = "ciso.alerts_by_severity"
+SCHEDULE_NUMBERS = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +139,9 @@ EMAIL = {"type": "email", "to": ["board@acme.example.com"], "cc": ["audit@acme.e
 def scheduled_run(settings: Settings, tenant: Tenant, channels: list[Channel] | None) -> str:
     """Store a schedule with `channels` (none: an API run) and a queued run of it."""
     definition = get_catalogue()[REPORT_ID]
+    # A distinct cron per schedule, because equal crons on one report and zone conflict.
+    number = next(SCHEDULE_NUMBERS)
+    cron = f"{number % 60} {number // 60 % 24} 1 1 *"
     with session_scope(settings.database_url) as session:
         schedule_id = None
         if channels is not None:
@@ -145,13 +151,14 @@ def scheduled_run(settings: Settings, tenant: Tenant, channels: list[Channel] | 
                 organization_id=tenant.organization_id,
                 report_id=REPORT_ID,
                 target_id=REPORT_ID,
-                cron="0 8 * * MON",
-                cron_key=f"delivery-test-{uuid.uuid4().hex}",
+                cron=cron,
+                cron_key=parse_cron(cron).key,
                 timezone="America/Los_Angeles",
                 formats=["csv", "json"],
                 params={"period": "30d"},
                 render_options={},
-                enabled=True,
+                # Disabled: these runs are started by the test, never by the Dagster stack.
+                enabled=False,
                 channels=channels,
             )
             schedule_id = schedule.id
