@@ -208,6 +208,8 @@ class WebhookReceiver:
     delay: float = 0.0
     echo_headers: bool = False
     """Return the request's headers in the response body, as some error pages do."""
+    reply_body: bytes | None = None
+    """Response body in place of the JSON one."""
     requests: list[ReceivedHook] = field(default_factory=list)
     port: int = 0
     _server: ThreadingHTTPServer | None = None
@@ -243,6 +245,8 @@ class WebhookReceiver:
                 if receiver.echo_headers:
                     answer["headers"] = dict(self.headers)
                 reply = json.dumps(answer).encode()
+                if receiver.reply_body is not None:
+                    reply = receiver.reply_body
                 try:
                     self.send_response(status)
                     for name, value in receiver.headers.items():

@@ -44,6 +44,8 @@ EVENT_HEADER = "X-Trinitite-Event"
 EVENT = "report.ready"
 USER_AGENT = "Trinitite-Reports-Webhook/1"
 MAX_DETAIL = 300
+MAX_RESPONSE_READ = 4096
+"""Bytes of a response body read at most, so a large reply cannot fill the worker's memory."""
 
 
 def build_payload(content: DeliveryContent, delivery_id: str) -> bytes:
@@ -143,10 +145,12 @@ class WebhookSender:
         url = self._channel.url
         try:
             self._policy.check_url(url)
-            with self._policy.client(timeout=self._timeout, follow_redirects=False) as client:
-                response = client.post(
-                    url, content=self.body, headers=self.headers(int(self._clock()))
-                )
+            headers = self.headers(int(self._clock()))
+            with (
+                self._policy.client(timeout=self._timeout, follow_redirects=False) as client,
+                client.stream("POST", url, content=self.body, headers=headers) as response,
+            ):
+                head = _read_head(response)
         except EgressDenied as exc:
             raise PermanentDeliveryError(f"webhook URL blocked: {exc.message}") from exc
         except FetchFailed as exc:
@@ -163,11 +167,12 @@ class WebhookSender:
             raise TransientDeliveryError(
                 f"cannot reach webhook {_without_query(url)}: {type(exc).__name__}: {exc}"
             ) from exc
-        return self._check_response(response)
+        return self._check_response(response, head)
 
-    def _check_response(self, response: httpx.Response) -> Receipt:
+    def _check_response(self, response: httpx.Response, head: bytes) -> Receipt:
         status = response.status_code
-        detail = " ".join(response.text[:MAX_DETAIL].split()) or None
+        text = head.decode(response.charset_encoding or "utf-8", errors="replace")
+        detail = " ".join(text[:MAX_DETAIL].split()) or None
         if 200 <= status < 300:
             return Receipt(detail=detail, http_status=status)
         where = _without_query(self._channel.url)
@@ -192,6 +197,16 @@ class WebhookSender:
         raise PermanentDeliveryError(
             f"webhook {where} responded {status}", http_status=status, remote_detail=detail
         )
+
+
+def _read_head(response: httpx.Response) -> bytes:
+    """Read the start of the response body, enough for the stored detail, and no more."""
+    head = b""
+    for chunk in response.iter_bytes():
+        head += chunk
+        if len(head) >= MAX_RESPONSE_READ:
+            break
+    return head[:MAX_RESPONSE_READ]
 
 
 def _without_query(url: str) -> str:

@@ -175,6 +175,18 @@ def test_retry_after_http_date() -> None:
     assert parse_retry_after("soon", now.timestamp()) is None
 
 
+def test_large_error_body_is_cut(webhook_receiver, settings_for, content_for, observer) -> None:
+    webhook_receiver.statuses = [400]
+    webhook_receiver.reply_body = b"<html>" + b"x" * 5_000_000 + b"</html>"
+    sender = WebhookSender(
+        channel_for(webhook_receiver.url), content_for({"csv": CSV}), settings_for(), "rdlv_l"
+    )
+    results = deliver(sender, settings_for(), observer)
+    assert observer.statuses == ["failed"]
+    assert results[0].http_status == 400
+    assert results[0].remote_detail == "<html>" + "x" * 294
+
+
 def test_redirect_is_not_followed(webhook_receiver, settings_for, content_for, observer) -> None:
     webhook_receiver.statuses = [307]
     webhook_receiver.headers = {"Location": "https://elsewhere.example.com/hook"}
