@@ -26,7 +26,10 @@ class RenderOptions(BaseModel):
     organization_name: str | None = Field(
         default=None,
         max_length=200,
-        description="Shown on the cover and as 'Confidential — <name>' in every page footer.",
+        description=(
+            "Shown on the cover and as 'Confidential — <name>' in every page footer; the "
+            "organisation's name if omitted."
+        ),
     )
     logo_url: str | None = Field(
         default=None,

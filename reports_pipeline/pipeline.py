@@ -200,7 +200,8 @@ def prepare_run(session: Session, run_id: str, *, dagster_run_id: str | None) ->
         definition=definition,
         query=query,
         formats=tuple(run.formats),
-        render_options=dict(run.render_options or {}),
+        # The branded PDF's cover and confidentiality footer name the organisation by default.
+        render_options={"organization_name": organization.name} | dict(run.render_options or {}),
     )
 
 

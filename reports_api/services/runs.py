@@ -16,6 +16,7 @@ from reports_api.schemas import (
     ArtifactPublic,
     DeliveryAttemptPublic,
     DeliveryPublic,
+    RenderOptions,
     ResultPreview,
     RunCreate,
     RunError,
@@ -26,6 +27,7 @@ from reports_pipeline import ids
 from reports_pipeline.access import BRANDED_PDF_ENTITLEMENT, BUILDER_ENTITLEMENT
 from reports_pipeline.catalogue.loader import get_catalogue
 from reports_pipeline.catalogue.model import ReportDefinition
+from reports_pipeline.egress import EgressPolicy
 from reports_pipeline.errors import (
     NotFound,
     ResourceGone,
@@ -77,6 +79,21 @@ def find_definition(
     return catalogue_definition, catalogue_definition.id
 
 
+def check_render_options(settings: Settings, options: RenderOptions | None) -> dict[str, Any]:
+    """Check the logo URL against the egress policy and return the options to store."""
+    if options is None:
+        return {}
+    if options.logo_url is not None:
+        try:
+            EgressPolicy.from_settings(settings).check_url(options.logo_url)
+        except ValidationError as exc:
+            raise ValidationError(
+                f"render_options.logo_url: {exc.message}",
+                details=[{"field": "render_options.logo_url", "message": exc.message}],
+            ) from exc
+    return options.model_dump(exclude_none=True)
+
+
 def start_run(
     session: Session,
     settings: Settings,
@@ -107,9 +124,7 @@ def start_run(
         report_id=report_id,
         formats=list(request.formats),
         params=request.params,
-        render_options=request.render_options.model_dump(exclude_none=True)
-        if request.render_options
-        else {},
+        render_options=check_render_options(settings, request.render_options),
         trigger=trigger,
         now=datetime.now(UTC),
         retention_days=settings.retention_days,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from reports_api.deps import Principal
 from reports_api.schemas import ScheduleFields, SchedulePublic
+from reports_api.services.runs import check_render_options
 from reports_pipeline import ids
 from reports_pipeline.access import BRANDED_PDF_ENTITLEMENT, SCHEDULES_ENTITLEMENT
 from reports_pipeline.catalogue.loader import get_catalogue
@@ -130,9 +131,7 @@ def _validated(
         "timezone": fields.timezone,
         "formats": list(fields.formats),
         "params": dict(fields.params),
-        "render_options": fields.render_options.model_dump(exclude_none=True)
-        if fields.render_options
-        else {},
+        "render_options": check_render_options(settings, fields.render_options),
         "enabled": fields.enabled,
         "channels": channels,
     }

@@ -215,6 +215,8 @@ def test_put_into_conflict_is_rejected(api: TestClient, tenant: Tenant) -> None:
         ({"saved_report_id": "rsav_01JF8RRSV1A2B3C4D5E6F7G8H9"}, "saved_report_id"),
         ({"params": {"colour": "red"}}, "params"),
         ({"enabled": "sometimes"}, "enabled"),
+        ({"render_options": {"logo_url": "https://169.254.169.254/logo.png"}}, "logo_url"),
+        ({"render_options": {"logo_url": "http://assets.example.com/logo.png"}}, "logo_url"),
     ],
 )
 def test_invalid_schedule_is_rejected(
@@ -360,3 +362,14 @@ def test_list_pages_with_cursor(api: TestClient, tenant: Tenant) -> None:
         if cursor is None:
             break
     assert seen == created
+
+
+def test_run_with_blocked_logo_is_rejected(api: TestClient, tenant: Tenant) -> None:
+    body = {
+        "report_id": "ciso.alerts_by_severity",
+        "formats": ["pdf_branded"],
+        "render_options": {"logo_url": "https://10.1.2.3/logo.png"},
+    }
+    response = api.post("/v1/reports/runs", json=body, headers=tenant.headers)
+    error = assert_error(response, 400, "validation_error")
+    assert "render_options.logo_url" in error["message"]
