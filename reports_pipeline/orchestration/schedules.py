@@ -21,6 +21,8 @@ from dagster import (
 )
 from dagster._utils.schedules import cron_string_iterator
 
+from reports_pipeline.cron import parse_cron
+from reports_pipeline.errors import ValidationError
 from reports_pipeline.orchestration import tags
 from reports_pipeline.orchestration.jobs import report_run_job
 from reports_pipeline.settings import get_settings
@@ -28,6 +30,10 @@ from reports_pipeline.settings import get_settings
 logger = logging.getLogger(__name__)
 
 SCHEDULE_NAME_PREFIX = "report_schedule_"
+
+_CHECKED_CRON = "0 0 * * *"
+"""The cron `build_schedule` gives Dagster before it sets the row's own. Dagster caches the croniter
+expansions that check it."""
 
 
 @dataclass(frozen=True)
@@ -107,10 +113,33 @@ def _evaluate(row: ScheduleRow) -> "object":
     return evaluate
 
 
+def dagster_accepts_normal_form(cron: str) -> bool:
+    """Return whether `cron` is a normal form from `parse_cron` that Dagster also accepts.
+
+    Dagster 1.13 accepts every five-field expression that croniter parses, except one whose only
+    day of month is 30 or 31 and whose only month is February. `parse_cron` accepts `0 0 30 2 1`,
+    because with a restricted weekday field a day matches either field.
+    """
+    try:
+        if parse_cron(cron).key != cron:
+            return False
+    except ValidationError:
+        return False
+    _, _, days, months, _ = cron.split()
+    return not (months == "2" and days in ("30", "31"))
+
+
 def build_schedule(row: ScheduleRow) -> ScheduleDefinition:
-    return ScheduleDefinition(
+    # ScheduleDefinition checks its cron in about 0.12 ms (two croniter expansions and a regex
+    # pass, Dagster 1.13.27), which was 1.2 s of the 1.5 s that 10,000 schedules took to build.
+    # Every process that imports the code location builds them all. parse_cron checks a
+    # normal form in about 0.015 ms, so such a schedule is built with _CHECKED_CRON and then
+    # given the row's cron. Any other cron goes through Dagster's check, which raises.
+    # tests/reports_pipeline/test_schedule_build.py checks that both ways build equal schedules.
+    checked = dagster_accepts_normal_form(row.cron)
+    schedule = ScheduleDefinition(
         name=schedule_name(row.id),
-        cron_schedule=row.cron,
+        cron_schedule=_CHECKED_CRON if checked else row.cron,
         execution_timezone=row.timezone,
         job=report_run_job,
         execution_fn=_evaluate(row),  # type: ignore[arg-type]
@@ -122,6 +151,9 @@ def build_schedule(row: ScheduleRow) -> ScheduleDefinition:
             tags.REPORT: row.target_id,
         },
     )
+    if checked:
+        schedule._cron_schedule = row.cron
+    return schedule
 
 
 def load_schedule_rows() -> list[ScheduleRow]:
