@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +75,11 @@ def bench_settings(storage: str, workdir: Path, prefix: str, **overrides: Any) -
     return settings
 
 
-def make_tenants(settings: Settings, count: int) -> list[tuple[str, str]]:
-    """Create `count` organisations with every entitlement; return (org id, API key) pairs."""
+def make_tenants(
+    settings: Settings, count: int, permissions: Sequence[str] = ("analytics:read",)
+) -> list[tuple[str, str]]:
+    """Create `count` organisations with every entitlement and an API key with `permissions`;
+    return (org id, API key) pairs."""
     tenants = []
     with session_scope(settings.database_url) as session:
         for index in range(count):
@@ -83,7 +87,7 @@ def make_tenants(settings: Settings, count: int) -> list[tuple[str, str]]:
                 session, f"Bench {index}", access.ENTITLEMENTS
             )
             _, token = repository.create_credential(
-                session, organization.id, permissions=["analytics:read"]
+                session, organization.id, permissions=permissions
             )
             tenants.append((organization.id, token))
     return tenants
