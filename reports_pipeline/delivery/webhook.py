@@ -45,7 +45,7 @@ EVENT = "report.ready"
 USER_AGENT = "Trinitite-Reports-Webhook/1"
 MAX_DETAIL = 300
 MAX_RESPONSE_READ = 4096
-"""Bytes of a response body read at most, so a large reply cannot fill the worker's memory."""
+"""Maximum bytes read from a response body, so a large reply cannot fill the worker's memory."""
 
 
 def build_payload(content: DeliveryContent, delivery_id: str) -> bytes:
@@ -110,7 +110,7 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
 
 
 class WebhookSender:
-    """POSTs one prepared body to a webhook channel, re-signed on every attempt."""
+    """Sender of one prepared body to a webhook channel, signed again on every attempt."""
 
     def __init__(
         self,
