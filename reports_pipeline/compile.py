@@ -424,9 +424,10 @@ def compile_report(
         else:
             low, high = binder.bind(period.start_date()), binder.bind(period.end_date())
         conditions.append(exp.Between(this=_col(source.time_column), low=low, high=high))
-    bindings = [*definition.default_filters, *(extra_filters or [])]
-    for index, binding in enumerate(bindings):
-        conditions.append(_filter(source, binding, binder, f"filters[{index}]"))
+    for index, binding in enumerate(definition.default_filters):
+        conditions.append(_filter(source, binding, binder, f"default_filters[{index}]"))
+    for binding in extra_filters or ():
+        conditions.append(_filter(source, binding, binder, f"params ({binding.field})"))
 
     # The builders copy their arguments by default. Every node here is new and used once, so
     # copy=False keeps compilation fast.

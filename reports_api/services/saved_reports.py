@@ -90,7 +90,8 @@ def build_definition(
         ) from exc
     check_definition(definition)
     if fields.params:
-        definition = _with_param_defaults(definition, fields.params)
+        definition = _with_param_defaults(definition, fields.params, fields.base_report_id)
+    definition = _without_pinned_params(definition, fields.params or {})
 
     # Compiling rejects filter values of the wrong type for their field.
     resolved = resolve_params(definition, {}, now=datetime.now(UTC))
@@ -104,13 +105,15 @@ def build_definition(
     return definition
 
 
-def _with_param_defaults(definition: ReportDefinition, params: dict[str, Any]) -> ReportDefinition:
+def _with_param_defaults(
+    definition: ReportDefinition, params: dict[str, Any], base_report_id: str
+) -> ReportDefinition:
     """Check parameter values against the base report's specs and make them the defaults."""
     specs = {spec.name: spec for spec in definition.params or ()}
     unknown = sorted(set(params) - set(specs))
     if unknown:
-        raise BadRequest(
-            f"params.{unknown[0]}: unknown parameter for report {definition.id}; "
+        raise ValidationError(
+            f"params.{unknown[0]}: unknown parameter of {base_report_id}; "
             f"valid parameters: {', '.join(specs) or 'none'}",
             details=[{"field": f"params.{unknown[0]}", "allowed": list(specs)}],
         )
@@ -120,6 +123,31 @@ def _with_param_defaults(definition: ReportDefinition, params: dict[str, Any]) -
         for spec in definition.params or ()
     ]
     return definition.model_copy(update={"params": new_specs})
+
+
+def _without_pinned_params(
+    definition: ReportDefinition, params: dict[str, Any]
+) -> ReportDefinition:
+    """Remove the parameters that filter a field the saved report's own filters fix.
+
+    A run could otherwise combine the saved `region = apac` with a parameter `region = amer` and
+    silently match nothing; without the parameter, such a run is rejected as naming an unknown
+    parameter.
+    """
+    pinned = {binding.field for binding in definition.default_filters}
+    for spec in definition.params or ():
+        if spec.name in params and spec.filter is not None and spec.filter.field in pinned:
+            raise ValidationError(
+                f"params.{spec.name}: this parameter filters {spec.filter.field!r}, which "
+                "default_filters already fixes; set the value in one place",
+                details=[{"field": f"params.{spec.name}"}],
+            )
+    kept = [
+        spec
+        for spec in definition.params or ()
+        if spec.filter is None or spec.filter.field not in pinned
+    ]
+    return definition.model_copy(update={"params": kept or None})
 
 
 def create(session: Session, principal: Principal, fields: SavedReportFields) -> SavedReport:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
@@ -40,6 +40,7 @@ from reports_pipeline.store.models import Schedule, utcnow
 logger = logging.getLogger(__name__)
 
 NEXT_FIRE_TIMES = 5
+PICKUP_DELAY = timedelta(seconds=60)
 
 
 def _target(
@@ -224,8 +225,11 @@ def replace(
 
 
 def to_public(schedule: Schedule, *, now: datetime | None = None) -> SchedulePublic:
+    # The scheduler picks a written schedule up at its next minute boundary, so a tick less
+    # than a minute after the write may be skipped and is not shown.
+    after = max(now or datetime.now(UTC), schedule.updated_at + PICKUP_DELAY)
     upcoming = (
-        fire_times(schedule.cron_key, schedule.timezone, now or datetime.now(UTC), NEXT_FIRE_TIMES)
+        fire_times(schedule.cron_key, schedule.timezone, after, NEXT_FIRE_TIMES)
         if schedule.active
         else []
     )

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -60,8 +61,8 @@ def build_payload(content: DeliveryContent, delivery_id: str) -> bytes:
         "schedule_id": content.schedule_id,
         "title": content.title,
         "period": {
-            "start": _iso(content.period_start),
-            "end": _iso(content.period_end),
+            "start": _iso(_local(content.period_start, content.timezone)),
+            "end": _iso(_local(content.period_end, content.timezone)),
             "timezone": content.timezone,
         },
         "row_count": content.row_count,
@@ -85,6 +86,11 @@ def build_payload(content: DeliveryContent, delivery_id: str) -> bytes:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _local(value: datetime | None, timezone: str) -> datetime | None:
+    """Return a period bound in the report's time zone, as the JSON artifact writes it."""
+    return value.astimezone(ZoneInfo(timezone)) if value is not None else None
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

@@ -4,6 +4,7 @@ that the egress policy rejects leaves the run ready, with a note in the PDF."""
 from __future__ import annotations
 
 import io
+import socket
 from typing import Any
 
 import pdfplumber
@@ -20,8 +21,9 @@ RENDER_OPTIONS = {
     "subtitle": "MCP security alerts",
     "organization_name": "Acme",
     "primary_color": "#7A1F5C",
-    # 192.0.2.0/24 is reserved for documentation, so the egress policy rejects it unrequested.
-    "logo_url": "https://192.0.2.10/logo.png",
+    # The machine's own host name passes the API's check of the URL's form and resolves to a
+    # loopback or private address, which the egress policy rejects when the logo is fetched.
+    "logo_url": f"https://{socket.gethostname()}/logo.png",
 }
 
 
@@ -67,4 +69,5 @@ def test_branded_artifact_footer(branded_pages: list[str]) -> None:
 
 
 def test_branded_artifact_logo_note(branded_pages: list[str]) -> None:
-    assert "Logo not shown: address 192.0.2.10 is not public" in branded_pages[1]
+    assert "Logo not shown: host " in branded_pages[1]
+    assert "which is not public" in branded_pages[1]

@@ -69,7 +69,8 @@ def test_put_replaces_and_bumps_version(api: TestClient, tenant_a: Tenant) -> No
 
 
 def test_params_become_saved_defaults(api: TestClient, tenant_a: Tenant) -> None:
-    saved = _create(api, tenant_a, APAC | {"params": {"period": "previous_week", "region": "emea"}})
+    body = APAC | {"default_filters": [], "params": {"period": "previous_week", "region": "emea"}}
+    saved = _create(api, tenant_a, body)
     specs = {p["name"]: p for p in saved["definition"]["params"]}
     assert specs["period"]["default"] == "previous_week"
     assert specs["region"]["default"] == "emea"
@@ -95,7 +96,6 @@ def test_params_become_saved_defaults(api: TestClient, tenant_a: Tenant) -> None
             "time_grain",
             "day",
         ),
-        ({"params": {"colour": "red"}}, "params.colour", "region"),
     ],
 )
 def test_unknown_field_is_bad_request(
@@ -125,6 +125,8 @@ def test_unknown_base_report_is_bad_request(api: TestClient, tenant_a: Tenant) -
         {"default_filters": [{"field": "region", "op": "like", "value": "x"}]},
         {"sql": "select 1"},
         {"params": {"region": "mars"}},
+        {"params": {"colour": "red"}},
+        {"params": {"region": "emea"}},
         {"default_filters": [{"field": "region", "op": "eq", "value": {"nested": 1}}]},
     ],
 )
@@ -233,3 +235,21 @@ def test_saved_report_runs_through_dagster(stack_api: TestClient, tenant_a: Tena
     periods = [row[0] for row in result["result_preview"]["rows"]]
     assert len(set(periods)) == len(periods)
     assert [a["format"] for a in result["artifacts"]] == ["json", "csv"]
+
+
+def test_filtered_field_is_no_longer_a_param(api: TestClient, tenant_a: Tenant) -> None:
+    saved = _create(api, tenant_a, APAC)
+    names = [spec["name"] for spec in saved["definition"]["params"]]
+    assert "region" not in names
+    assert "tool_category" in names
+    response = api.post(
+        "/v1/reports/runs",
+        json={
+            "saved_report_id": saved["saved_report_id"],
+            "formats": ["json"],
+            "params": {"region": "amer"},
+        },
+        headers=tenant_a.headers,
+    )
+    error = assert_error(response, 400, "validation_error")
+    assert "region" in error["message"]

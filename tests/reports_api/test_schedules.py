@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -82,6 +83,7 @@ def test_create_returns_schedule_with_fire_times(api: TestClient, tenant: Tenant
     times = [datetime.fromisoformat(t) for t in schedule["next_fire_times"]]
     assert len(times) == 5
     assert times == sorted(times)
+    assert times[0] >= datetime.fromisoformat(schedule["updated_at"]) + timedelta(seconds=60)
     for moment in times:
         local = moment.astimezone(ZoneInfo("America/Los_Angeles"))
         assert (local.weekday(), local.hour, local.minute) == (0, 8, 0)
@@ -373,3 +375,11 @@ def test_run_with_blocked_logo_is_rejected(api: TestClient, tenant: Tenant) -> N
     response = api.post("/v1/reports/runs", json=body, headers=tenant.headers)
     error = assert_error(response, 400, "validation_error")
     assert "render_options.logo_url" in error["message"]
+
+
+def test_fire_times_start_a_minute_after_write(api: TestClient, tenant: Tenant) -> None:
+    schedule = _create(api, tenant, cron="* * * * *")
+    written = datetime.fromisoformat(schedule["updated_at"])
+    times = [datetime.fromisoformat(t) for t in schedule["next_fire_times"]]
+    assert written + timedelta(seconds=60) <= times[0] <= written + timedelta(seconds=120)
+    assert [(b - a).total_seconds() for a, b in itertools.pairwise(times)] == [60.0] * 4

@@ -493,7 +493,7 @@ UNKNOWN_FIELD_CASES = [
     pytest.param(
         report(),
         [where("colour", "eq", "red")],
-        "filters[0]",
+        "params (colour)",
         "colour",
         DIMENSION_KEYS,
         id="extra_filter",
@@ -751,7 +751,7 @@ def test_operator_wrong_value(definition: ReportDefinition, binding: ReportFilte
     with pytest.raises(ValidationError) as error:
         build(definition, filters=[binding])
 
-    assert first_detail(error)["field"] == "filters[0]"
+    assert first_detail(error)["field"] == f"params ({binding.field})"
 
 
 INTEGER = Dimension("retries", FieldType.INTEGER, "Retries", "How often the call was retried.")

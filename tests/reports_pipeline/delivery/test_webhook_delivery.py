@@ -62,8 +62,8 @@ def test_webhook_posts_signed_payload(webhook_receiver, settings_for, content_fo
     assert payload["run_id"] == content.run_id
     assert payload["report_id"] == "ciso.alerts_by_severity"
     assert payload["period"] == {
-        "start": "2026-04-01T07:00:00+00:00",
-        "end": "2026-05-01T06:59:59.999999+00:00",
+        "start": "2026-04-01T00:00:00-07:00",
+        "end": "2026-04-30T23:59:59.999999-07:00",
         "timezone": "America/Los_Angeles",
     }
     assert payload["row_count"] == 5
