@@ -15,8 +15,9 @@ the organisations, each with a distinct cron and its channel secrets encrypted a
   in the background after the response, so this is the delay before a new schedule is live.
   The benchmark polls every `--poll` seconds and reads the load time from the location entry's
   `updatedTimestamp`, so the figure does not include the poll interval. Polls compete with the
-  reload for the webserver: with 10 schedules, polling every 0.05 s made it about 1 s slower,
-  and at 10,000 schedules each query takes the webserver about 0.1 s. Hence the 0.5 s default.
+  reload for the webserver. With a handful of schedules, polling every 0.05 s made the reload
+  about 1 s slower, and at 10,000 schedules each query takes the webserver about 0.1 s, hence
+  the 0.5 s default.
 
 Each create waits until its schedule is live before the next starts. The created schedules
 are deleted before the next size. Every cron fires only in a month at least one month away
