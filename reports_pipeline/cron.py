@@ -136,6 +136,10 @@ def parse_cron(expression: str) -> CronExpression:
     days_field, weekdays_field = _day_fields(parts[2], days, parts[4], weekdays)
     if weekdays_field == "*" and min(days) > max(_DAYS_IN_MONTH[m - 1] for m in months):
         raise _fail(expression, "the day of month never occurs in the given months")
+    if months == {2} and days in ({30}, {31}):
+        # With a weekday as well, such a day rule still fires on those weekdays, but Dagster's
+        # scheduler rejects any expression naming only February and only its 30th or 31st.
+        raise _fail(expression, "February has no 30th or 31st; name the weekdays alone")
     key = " ".join(
         (
             _render(minutes, FIELDS[0]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -17,9 +18,12 @@ from reports_pipeline.orchestration.jobs import health_check_job, report_run_job
 from reports_pipeline.orchestration.resources import ReportsService
 from reports_pipeline.orchestration.schedules import (
     build_schedule,
+    is_buildable,
     load_schedule_rows,
     schedule_name,
 )
+
+logger = logging.getLogger(__name__)
 
 # Every job runs its ops in one process and passes small values (the plan, paths, artifact
 # fields), so outputs stay in memory. Result rows go through an Arrow file.
@@ -42,8 +46,7 @@ def _bound(job: JobDefinition) -> Callable[[], JobDefinition]:
     return lambda: job.with_top_level_resources(RESOURCES)
 
 
-@repository(name="__repository__")
-def defs() -> dict[str, Any]:
+def repository_contents() -> dict[str, Any]:
     """Return the jobs, the retention schedule and one schedule per active schedule row.
 
     A repository in this dictionary form binds resources to a job only when the job is
@@ -55,6 +58,15 @@ def defs() -> dict[str, Any]:
         retention_schedule.name: lambda: retention_schedule
     }
     for row in rows:
+        if not is_buildable(row):
+            logger.error(
+                "schedule %s of org %s has cron %r in %s, which Dagster rejects; it is not loaded",
+                row.id,
+                row.organization_id,
+                row.cron,
+                row.timezone,
+            )
+            continue
         schedules[schedule_name(row.id)] = lambda row=row: build_schedule(row)  # type: ignore[misc]
     return {
         "jobs": {
@@ -62,3 +74,6 @@ def defs() -> dict[str, Any]:
         },
         "schedules": schedules,
     }
+
+
+defs = repository(name="__repository__")(repository_contents)

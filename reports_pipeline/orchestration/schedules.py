@@ -156,6 +156,20 @@ def build_schedule(row: ScheduleRow) -> ScheduleDefinition:
     return schedule
 
 
+def is_buildable(row: ScheduleRow) -> bool:
+    """Return whether Dagster accepts the row's cron and zone, so one bad row cannot stop the
+    whole code location from loading."""
+    from dagster._utils.schedules import is_valid_cron_schedule
+
+    from reports_pipeline.periods import parse_timezone
+
+    try:
+        parse_timezone(row.timezone)
+    except ValidationError:
+        return False
+    return dagster_accepts_normal_form(row.cron) or is_valid_cron_schedule(row.cron)
+
+
 def load_schedule_rows() -> list[ScheduleRow]:
     """Read every active schedule row; an application database without tables has none."""
     from sqlalchemy import inspect, select

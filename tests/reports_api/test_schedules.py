@@ -186,6 +186,7 @@ def test_put_into_conflict_is_rejected(api: TestClient, tenant: Tenant) -> None:
         ({"cron": "@weekly"}, "cron"),
         ({"cron": "0 0 31 2 *"}, "cron"),
         ({"cron": "*/0 * * * *"}, "cron"),
+        ({"cron": "0 0 30 2 1"}, "cron"),
         ({"timezone": "Mars/Olympus"}, "timezone"),
         ({"timezone": ""}, "timezone"),
         ({"formats": []}, "formats"),

@@ -66,6 +66,8 @@ def test_different_expressions_differ(first: str, second: str) -> None:
         ("10-5 * * * *", "runs backwards"),
         ("0 0 30 2 *", "never occurs"),
         ("0 0 31 4,6,9,11 *", "never occurs"),
+        ("0 0 30 2 1", "February has no 30th"),
+        ("0 0 31 FEB MON-FRI", "February has no 30th"),
         ("0 " * 70, "longer than"),
     ],
 )

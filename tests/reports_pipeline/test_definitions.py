@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
+from reports_pipeline import definitions
 from reports_pipeline.definitions import defs
 from reports_pipeline.orchestration import tags
+from reports_pipeline.orchestration.schedules import ScheduleRow
 
 
 def test_definitions_load() -> None:
@@ -30,3 +34,15 @@ def test_report_job_stage_order() -> None:
 def test_health_check_job_has_one_op() -> None:
     job = defs.get_job(tags.HEALTH_CHECK_JOB)
     assert [node.name for node in job.graph.nodes] == ["ping"]
+
+
+def test_unbuildable_row_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row whose cron or zone Dagster rejects is left out, so the other schedules still load."""
+    rows = [
+        ScheduleRow("rsch_01JF8RRSC1A2B3C4D5E6F7G8H0", "org_x", "ciso.x", "0 0 30 2 1", "UTC"),
+        ScheduleRow("rsch_01JF8RRSC1A2B3C4D5E6F7G8H1", "org_x", "ciso.x", "0 8 * * 1", "UTC"),
+        ScheduleRow("rsch_01JF8RRSC1A2B3C4D5E6F7G8H2", "org_x", "ciso.x", "0 9 * * 1", "Mars/Base"),
+    ]
+    monkeypatch.setattr(definitions, "load_schedule_rows", lambda: rows)
+    names = set(definitions.repository_contents()["schedules"])
+    assert names == {"artifact_retention_hourly", "report_schedule_rsch_01JF8RRSC1A2B3C4D5E6F7G8H1"}
