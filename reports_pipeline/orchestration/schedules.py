@@ -117,8 +117,8 @@ def dagster_accepts_normal_form(cron: str) -> bool:
     """Return whether `cron` is a normal form from `parse_cron` that Dagster also accepts.
 
     Dagster 1.13 accepts every five-field expression that croniter parses, except one whose only
-    day of month is 30 or 31 and whose only month is February. `parse_cron` accepts `0 0 30 2 1`,
-    because with a restricted weekday field a day matches either field.
+    day of month is 30 or 31 and whose only month is February. `parse_cron` rejects those too;
+    the check here covers rows stored before it did.
     """
     try:
         if parse_cron(cron).key != cron:
