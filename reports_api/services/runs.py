@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,21 @@ def find_definition(
     return catalogue_definition, catalogue_definition.id
 
 
+def check_formats(principal: Principal, formats: Sequence[str]) -> None:
+    """Check the branded-PDF entitlement and that this server renders every format."""
+    if "pdf_branded" in formats:
+        principal.require_entitlement(BRANDED_PDF_ENTITLEMENT)
+    unavailable = [f for f in formats if f not in AVAILABLE_FORMATS]
+    if unavailable:
+        raise ValidationError(
+            f"format {unavailable[0]!r} cannot be rendered by this server yet; "
+            f"available formats: {', '.join(AVAILABLE_FORMATS)}",
+            details=[
+                {"field": "formats", "value": unavailable[0], "allowed": list(AVAILABLE_FORMATS)}
+            ],
+        )
+
+
 def check_render_options(settings: Settings, options: RenderOptions | None) -> dict[str, Any]:
     """Check the logo URL against the egress policy and return the options to store."""
     if options is None:
@@ -105,17 +121,7 @@ def start_run(
 ) -> ReportRun:
     """Validate the request, store the run as queued and launch it in Dagster."""
     definition, report_id = find_definition(session, principal, request)
-    if "pdf_branded" in request.formats:
-        principal.require_entitlement(BRANDED_PDF_ENTITLEMENT)
-    unavailable = [f for f in request.formats if f not in AVAILABLE_FORMATS]
-    if unavailable:
-        raise ValidationError(
-            f"format {unavailable[0]!r} cannot be rendered by this server yet; "
-            f"available formats: {', '.join(AVAILABLE_FORMATS)}",
-            details=[
-                {"field": "formats", "value": unavailable[0], "allowed": list(AVAILABLE_FORMATS)}
-            ],
-        )
+    check_formats(principal, request.formats)
 
     run = new_run(
         session,

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from reports_api.deps import Principal
 from reports_api.schemas import ScheduleFields, SchedulePublic
-from reports_api.services.runs import check_render_options
+from reports_api.services.runs import check_formats, check_render_options
 from reports_pipeline import ids
-from reports_pipeline.access import BRANDED_PDF_ENTITLEMENT, SCHEDULES_ENTITLEMENT
+from reports_pipeline.access import SCHEDULES_ENTITLEMENT
 from reports_pipeline.catalogue.loader import get_catalogue
 from reports_pipeline.catalogue.model import ReportDefinition
 from reports_pipeline.cron import parse_cron
@@ -32,7 +32,6 @@ from reports_pipeline.orchestration.schedules import fire_times
 from reports_pipeline.params import resolve_params
 from reports_pipeline.periods import parse_timezone
 from reports_pipeline.pipeline import schedule_params
-from reports_pipeline.render import AVAILABLE_FORMATS
 from reports_pipeline.settings import Settings
 from reports_pipeline.store import repository
 from reports_pipeline.store.models import Schedule, utcnow
@@ -108,17 +107,7 @@ def _validated(
     cron = parse_cron(fields.cron)
     parse_timezone(fields.timezone)
     definition, target_id = _target(session, principal, fields)
-    if "pdf_branded" in fields.formats:
-        principal.require_entitlement(BRANDED_PDF_ENTITLEMENT)
-    unavailable = [f for f in fields.formats if f not in AVAILABLE_FORMATS]
-    if unavailable:
-        raise ValidationError(
-            f"format {unavailable[0]!r} cannot be rendered by this server yet; "
-            f"available formats: {', '.join(AVAILABLE_FORMATS)}",
-            details=[
-                {"field": "formats", "value": unavailable[0], "allowed": list(AVAILABLE_FORMATS)}
-            ],
-        )
+    check_formats(principal, fields.formats)
     channels = _channels(settings, fields.channels, previous_channels)
     probe = Schedule(params=fields.params, timezone=fields.timezone)
     resolve_params(definition, schedule_params(definition, probe), now=datetime.now(UTC))
