@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from reports_pipeline import ids
 from reports_pipeline.errors import ValidationError
+
+T = TypeVar("T")
 
 
 def encode_cursor(last_id: str) -> str:
@@ -32,3 +35,12 @@ def decode_key_cursor(cursor: str, is_valid: Callable[[str], bool]) -> str:
             details=[{"field": "cursor", "value": cursor}],
         )
     return value
+
+
+def page_of(rows: Sequence[T], limit: int, key: Callable[[T], str]) -> tuple[list[T], str | None]:
+    """Return the first `limit` rows and the cursor of the next page.
+
+    The caller fetches `limit + 1` rows, so one row more than the page means another page exists.
+    """
+    page = list(rows[:limit])
+    return page, encode_cursor(key(page[-1])) if len(rows) > limit else None

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from reports_api.deps import Principal, Reader
-from reports_api.pagination import decode_key_cursor, encode_cursor
+from reports_api.pagination import decode_key_cursor, page_of
 from reports_api.schemas import ERROR_RESPONSES, CatalogPage, CatalogReportPublic
 from reports_pipeline.catalogue.loader import get_catalogue
 from reports_pipeline.catalogue.model import Persona, ReportDefinition
@@ -46,8 +46,7 @@ def list_catalog(
         and (tag is None or tag in (definition.tags or ()))
         and (after is None or report_id > after)
     ]
-    page = matching[:limit]
-    next_cursor = encode_cursor(page[-1].id) if len(matching) > limit else None
+    page, next_cursor = page_of(matching, limit, lambda item: item.id)
     return CatalogPage(items=[_public(d, principal) for d in page], next_cursor=next_cursor)
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 
 from reports_api.deps import Reader, RunRequester, SessionDep, SettingsDep
 from reports_api.launcher import DagsterLauncher
-from reports_api.pagination import decode_cursor, encode_cursor
+from reports_api.pagination import decode_cursor, page_of
 from reports_api.schemas import (
     ERROR_RESPONSES,
     Format,
@@ -99,8 +99,7 @@ def list_runs(
         status=status,
         schedule_id=schedule_id,
     )
-    page = runs[:limit]
-    next_cursor = encode_cursor(page[-1].id) if len(runs) > limit else None
+    page, next_cursor = page_of(runs, limit, lambda item: item.id)
     return RunPage(items=[service.to_public(r) for r in page], next_cursor=next_cursor)
 
 

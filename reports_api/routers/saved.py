@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from reports_api.deps import Creator, Deleter, Principal, Reader, SessionDep, Updater
 from reports_api.launcher import DagsterLauncher
-from reports_api.pagination import decode_cursor, encode_cursor
+from reports_api.pagination import decode_cursor, page_of
 from reports_api.schemas import (
     ERROR_RESPONSES,
     SavedReportFields,
@@ -52,8 +52,7 @@ def list_saved_reports(
     rows = repository.list_saved_reports(
         session, principal.organization_id, limit=limit + 1, after=after
     )
-    page = rows[:limit]
-    next_cursor = encode_cursor(page[-1].id) if len(rows) > limit else None
+    page, next_cursor = page_of(rows, limit, lambda item: item.id)
     return SavedReportPage(items=[service.to_public(s) for s in page], next_cursor=next_cursor)
 
 
