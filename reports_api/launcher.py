@@ -27,7 +27,7 @@ class DagsterLauncher:
         self._settings = settings
         self._local = threading.local()
         self._reload_lock = threading.Lock()
-        self._reload_wanted = threading.Event()
+        self._reload_requested = threading.Event()
         self._reload_idle = threading.Event()
         self._reload_idle.set()
         self._reload_thread: threading.Thread | None = None
@@ -88,7 +88,7 @@ class DagsterLauncher:
         of writes costs at most two reloads and no request waits for one.
         """
         with self._reload_lock:
-            self._reload_wanted.set()
+            self._reload_requested.set()
             self._reload_idle.clear()
             if self._reload_thread is None or not self._reload_thread.is_alive():
                 self._reload_thread = threading.Thread(
@@ -105,10 +105,10 @@ class DagsterLauncher:
 
         while True:
             with self._reload_lock:
-                if not self._reload_wanted.is_set():
+                if not self._reload_requested.is_set():
                     self._reload_idle.set()
                     return
-                self._reload_wanted.clear()
+                self._reload_requested.clear()
             started = time.monotonic()
             try:
                 loaded = reload_code_location(self._settings)

@@ -123,14 +123,15 @@ def parse_cron(expression: str) -> CronExpression:
         raise _fail(str(expression), "the expression is empty")
     if len(expression) > MAX_LENGTH:
         raise _fail(expression[:40] + "...", f"the expression is longer than {MAX_LENGTH}")
-    parts = expression.split()
     if expression.strip().startswith("@"):
         raise _fail(expression, "macros such as @daily are not supported; write the 5 fields")
+    parts = expression.split()
     if len(parts) != len(FIELDS):
         raise _fail(
             expression,
             f"expected 5 fields (minute hour day-of-month month day-of-week), got {len(parts)}",
         )
+
     expanded = [_expand(part, field, expression) for part, field in zip(parts, FIELDS, strict=True)]
     minutes, hours, days, months, weekdays = expanded
     days_field, weekdays_field = _day_fields(parts[2], days, parts[4], weekdays)
@@ -140,6 +141,7 @@ def parse_cron(expression: str) -> CronExpression:
         # With a weekday as well, such a day rule still fires on those weekdays, but Dagster's
         # scheduler rejects any expression naming only February and only its 30th or 31st.
         raise _fail(expression, "February has no 30th or 31st; name the weekdays alone")
+
     key = " ".join(
         (
             _render(minutes, FIELDS[0]),

@@ -2,7 +2,7 @@
 
 A URL passes when it uses https and every address its host resolves to is public: no loopback,
 private, link-local, shared, multicast, reserved or cloud-metadata address. Hosts named in the
-allow-list skip the address check and may also use plain http; that is how a customer's
+allow-list skip the address check and may also use plain http. That is how a customer's
 internal receiver, or a test server on 127.0.0.1, is reached.
 
 The check runs when a URL is saved and again on every connection, inside the HTTP client's
@@ -143,8 +143,8 @@ class EgressPolicy:
         to an address this policy never saw.
         """
         transport = httpx.HTTPTransport(retries=0)
-        # httpx does not expose the connection pool's network backend, which is where the
-        # resolved address is known; replace the pool with one that uses the guarded backend.
+        # The resolved address is known only in the connection pool's network backend, which
+        # httpx does not expose. So the pool is replaced with one that uses the guarded backend.
         transport._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(),
             network_backend=_GuardedBackend(self),

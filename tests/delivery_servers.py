@@ -1,6 +1,8 @@
-"""Real servers on 127.0.0.1 for delivery tests: SMTP (aiosmtpd), a webhook receiver that
-verifies signatures as a customer would, SFTP (asyncssh) with a throwaway host key, S3 and KMS
-(moto's server), and a TCP server that accepts connections and never responds.
+"""Real servers on 127.0.0.1 for delivery tests.
+
+They are SMTP (aiosmtpd), a webhook receiver that verifies signatures as a customer would, SFTP
+(asyncssh) with a throwaway host key, S3 and KMS (moto's server), and a TCP server that accepts
+connections and never responds.
 
 Import the fixtures into a test module or conftest to use them:
 
@@ -339,7 +341,7 @@ class SftpServer:
     It accepts `username` with `password` or with any of `authorized_keys` (OpenSSH public
     key lines), records every authentication attempt and file operation, and presents
     throwaway host keys of the given algorithms, the first one preferred. With
-    `posix_rename=False` it answers the posix-rename extension as unsupported.
+    `posix_rename=False` it reports the posix-rename extension as unsupported.
     """
 
     def __init__(

@@ -131,7 +131,7 @@ def _without_pinned_params(
     """Remove the parameters that filter a field the saved report's own filters fix.
 
     A run could otherwise combine the saved `region = apac` with a parameter `region = amer` and
-    silently match nothing; without the parameter, such a run is rejected as naming an unknown
+    silently match nothing. Without the parameter, such a run is rejected for naming an unknown
     parameter.
     """
     pinned = {binding.field for binding in definition.default_filters}
@@ -142,12 +142,12 @@ def _without_pinned_params(
                 "default_filters already fixes; set the value in one place",
                 details=[{"field": f"params.{spec.name}"}],
             )
-    kept = [
+    remaining = [
         spec
         for spec in definition.params or ()
         if spec.filter is None or spec.filter.field not in pinned
     ]
-    return definition.model_copy(update={"params": kept or None})
+    return definition.model_copy(update={"params": remaining or None})
 
 
 def create(session: Session, principal: Principal, fields: SavedReportFields) -> SavedReport:

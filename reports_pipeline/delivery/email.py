@@ -176,7 +176,7 @@ class EmailSender:
                     smtp.login(
                         settings.smtp_username, password.get_secret_value() if password else ""
                     )
-                refused = smtp.send_message(
+                rejected_recipients = smtp.send_message(
                     self.message, from_addr=_sender_address(settings), to_addrs=self.recipients
                 )
         except smtplib.SMTPAuthenticationError as exc:
@@ -207,10 +207,10 @@ class EmailSender:
             raise TransientDeliveryError(
                 f"cannot deliver through SMTP server {server}: {type(exc).__name__}: {exc}"
             ) from exc
-        accepted = len(self.recipients) - len(refused)
+        accepted = len(self.recipients) - len(rejected_recipients)
         detail = f"accepted for {accepted} of {len(self.recipients)} recipients"
-        if refused:
-            detail += "; refused: " + ", ".join(
-                f"{address} ({code})" for address, (code, _) in refused.items()
+        if rejected_recipients:
+            detail += "; rejected: " + ", ".join(
+                f"{address} ({code})" for address, (code, _) in rejected_recipients.items()
             )
         return Receipt(detail=detail)

@@ -264,9 +264,9 @@ def keep_masked_secrets(
 ) -> list[dict[str, Any]]:
     """Replace masked values in an update with the stored values of the same channel.
 
-    A client that reads a schedule and sends it back unchanged gets the mask in place of
-    every secret; the channel at the same position, of the same type and target, keeps its
-    secrets. A mask anywhere else is an error, raised by validation of the result.
+    A client that reads a schedule and sends it back unchanged sends the mask in place of
+    every secret. The channel at the same position, with the same type and target, then keeps
+    its stored secrets. A mask anywhere else is an error, raised by validation of the result.
     """
     result = []
     for index, channel in enumerate(submitted):

@@ -464,7 +464,7 @@ class FormattedCell(Cell):  # type: ignore[misc]
     """A cell with a fixed number format, reused for every value of one column.
 
     openpyxl looks a cell's style up in the workbook's style list (a hash of the style) each
-    time it writes the cell; this cell looks it up once.
+    time it writes the cell. This cell looks it up once.
     """
 
     __slots__ = ("_fixed_style_id",)

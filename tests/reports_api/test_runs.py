@@ -123,8 +123,8 @@ def test_run_is_visible_in_dagster_with_tags(
     }
     """
     dagster_run_id = alerts_run["run"]["dagster_run_id"]
-    # The run record is ready once its files are stored; the Dagster run ends a moment later,
-    # after the delivery steps (none for an API run) have finished.
+    # The run record is ready once its files are stored. The Dagster run ends a moment later,
+    # after the delivery steps (none for an API run).
     deadline = time.monotonic() + 30
     while True:
         response = httpx.post(

@@ -19,8 +19,8 @@ from tests.reports_api.test_schedules import schedule_body
 pytestmark = pytest.mark.stack
 
 FIRST_RUN_WAIT_SECONDS = 200
-"""The daemon evaluates schedules on minute boundaries, so a new every-minute schedule first
-fires one to two minutes after the code location reloads; runs then take a few seconds."""
+"""Longest wait for the first run. The daemon evaluates schedules on minute boundaries, so a new
+every-minute schedule first fires one to two minutes after the reload, and runs take seconds."""
 
 
 def _runs(api: TestClient, tenant: Tenant, schedule_id: str) -> list[dict[str, Any]]:

@@ -32,7 +32,7 @@ def delivery_settings(artifact_dir: Path, **overrides: object) -> Settings:
     """Settings with backoffs of a few milliseconds.
 
     Timeouts stay at five seconds, because moto and the other servers share this process and
-    answer slowly while the rest of the suite runs. Timeout tests set shorter ones.
+    respond slowly while the rest of the suite runs. Timeout tests set shorter ones.
     """
     values: dict[str, object] = {
         "environment": "test",
