@@ -95,11 +95,17 @@ OWN_CELL_TEXT = "|".join(
     ]
 )
 
+TEXT_TO_CHANGE = rf"{CONTROL_CHARACTERS}|_x[0-9A-Fa-f]{{4}}_|^[=+\-@#]|^0[0-9]|^[0-9]{{16}}"
+"""Text that `_text_column` may change, count or write as a cell of its own: control characters,
+Excel escapes, formula starts, error codes (all start with #) and digit identifiers. A short
+pattern, because RE2 compiles it on every call."""
+
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 SHEET_NAME_RESERVED = "history"
 NUMBER_FORMAT = re.compile(r"[$€£¥]?[#,0]*0(\.0+)?%?")
 EXACT_INTEGER_LIMIT = 10**MAX_EXACT_DIGITS - 1
 EXCEL_FIRST_DAY = date(1900, 1, 1)
+EXCEL_FIRST_TIME = datetime(1900, 1, 1)
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
@@ -137,7 +143,8 @@ FIX_LABELS = {
 
 @dataclass
 class PreparedColumn:
-    """A column's cell values, ready for `append`, and the number format of its plain numbers.
+    """A column's cell values, ready for `append`, and the number format of its plain numbers,
+    dates and times.
 
     A value is None (an empty cell), a plain value, or an openpyxl cell for text that needs its
     own type or format.
@@ -160,7 +167,7 @@ def render_xlsx(table: pa.Table, context: RenderContext, path: Path) -> None:
     data_name = sheet_name(context.report_title, taken={CHART_SHEET, CHART_DATA_SHEET, INFO_SHEET})
     if data_name != context.report_title:
         fixes.sheet_names += 1
-    data_sheet = workbook.create_sheet(data_name)
+    data_sheet = _create_sheet(workbook, data_name)
 
     metas = _column_metas(table, context)
     columns = [
@@ -177,7 +184,7 @@ def render_xlsx(table: pa.Table, context: RenderContext, path: Path) -> None:
         for index, chart in enumerate(charts):
             chart_sheet.add_chart(chart, f"A{1 + index * CHART_ROWS_APART}")
 
-    info_sheet = workbook.create_sheet(INFO_SHEET)
+    info_sheet = _create_sheet(workbook, INFO_SHEET)
     _write_info_sheet(info_sheet, context, table.num_rows, metas, fixes, notes)
     workbook.save(str(path))
 
@@ -237,11 +244,21 @@ def prepare_column(
     fixes: FixCounts,
 ) -> PreparedColumn:
     """Convert one Arrow column into cell values for `sheet`, counting every fix in `fixes`."""
+    if pat.is_dictionary(kind) and _is_text(kind.value_type):
+        # DuckDB returns ENUM columns dictionary-encoded. Their few distinct values are checked,
+        # and the column is decoded only when one of them needs a change.
+        kind = kind.value_type
+        if not _any_text_to_change([chunk.dictionary for chunk in column.chunks]):
+            # Decoding first took a tenth of the time of a dictionary column's to_pylist
+            # (100 rows).
+            return PreparedColumn(column.cast(kind).to_pylist())
+        column = column.cast(kind)
     if pat.is_dictionary(kind):
-        # DuckDB returns ENUM columns dictionary-encoded; decode them so they are checked.
         kind = kind.value_type
         column = column.cast(kind)
-    if pat.is_string(kind) or pat.is_large_string(kind):
+    if _is_text(kind):
+        if not _any_text_to_change(column.chunks):
+            return PreparedColumn(column.to_pylist())
         return _text_column(column, sheet, fixes)
     if pat.is_integer(kind):
         return _integer_column(column, kind, meta, sheet, fixes)
@@ -258,6 +275,25 @@ def prepare_column(
     # Types no report column has (times, durations, lists): their Python text.
     texts = [None if value is None else str(value) for value in column.to_pylist()]
     return _text_column(pa.chunked_array([pa.array(texts, pa.string())]), sheet, fixes)
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return bool(pat.is_string(kind) or pat.is_large_string(kind))
+
+
+def _any_text_to_change(arrays: Sequence[pa.Array]) -> bool:
+    """Return whether any text in `arrays` needs a fix, a count or a cell of its own.
+
+    Most text needs none. One regular expression and one length check cost less than the kernel
+    calls of `_text_column`, whose fixed cost is most of a column's time at 100 rows.
+    """
+    if not arrays:
+        return False
+    text = pa.chunked_array(arrays)
+    if _count(pc.match_substring_regex(text, TEXT_TO_CHANGE)):
+        return True
+    longest = pc.max(pc.utf8_length(text)).as_py()
+    return longest is not None and longest > MAX_CELL_TEXT // 2
 
 
 def excel_number_format(meta: ColumnMeta) -> str | None:
@@ -293,6 +329,21 @@ def _count(mask: pa.ChunkedArray | pa.Array) -> int:
 def _positions(mask: pa.ChunkedArray | pa.Array) -> list[int]:
     """Return the positions where a boolean mask is true; nulls count as false."""
     return pc.indices_nonzero(mask).to_pylist()  # type: ignore[no-any-return]
+
+
+def _within(column: pa.ChunkedArray, lowest: Any, highest: Any, *, inclusive: bool = True) -> bool:
+    """Return whether every value of `column` lies between `lowest` and `highest` (None for no
+    bound); nulls are ignored.
+
+    One min_max call checks the whole column, so the value-by-value checks run only for a column
+    that has a value out of range.
+    """
+    low, high = (scalar.as_py() for scalar in pc.min_max(column).values())
+    if low is None:
+        return True
+    if inclusive:
+        return (lowest is None or low >= lowest) and (highest is None or high <= highest)
+    return (lowest is None or low > lowest) and (highest is None or high < highest)
 
 
 def clean_text(column: pa.ChunkedArray | pa.Array, fixes: FixCounts) -> pa.ChunkedArray | pa.Array:
@@ -361,7 +412,7 @@ def _integer_column(
     column: pa.ChunkedArray, kind: pa.DataType, meta: ColumnMeta, sheet: Any, fixes: FixCounts
 ) -> PreparedColumn:
     values = column.to_pylist()
-    if kind.bit_width > 32:
+    if kind.bit_width > 32 and not _within(column, -EXACT_INTEGER_LIMIT, EXACT_INTEGER_LIMIT):
         # Scalars of the column's own type, so an unsigned column is not cast to a signed one.
         too_long = pc.greater(column, pa.scalar(EXACT_INTEGER_LIMIT, kind))
         if pat.is_signed_integer(kind):
@@ -388,11 +439,11 @@ def _decimal_column(
     column: pa.ChunkedArray, kind: pa.DataType, meta: ColumnMeta, sheet: Any, fixes: FixCounts
 ) -> PreparedColumn:
     values = column.to_pylist()
-    if kind.precision > MAX_EXACT_DIGITS:
-        # Below 10**(15 - scale) a value has at most 15 digits. Above it, trailing zeros may
-        # still bring it within 15, so those values are checked one by one.
-        bound = pa.scalar(Decimal(10) ** (MAX_EXACT_DIGITS - kind.scale))
-        for position in _positions(pc.greater_equal(pc.abs(column), bound)):
+    # Below 10**(15 - scale) a value has at most 15 digits. Above it, trailing zeros may still
+    # bring it within 15, so those values are checked one by one.
+    bound = Decimal(10) ** (MAX_EXACT_DIGITS - kind.scale)
+    if kind.precision > MAX_EXACT_DIGITS and not _within(column, -bound, bound, inclusive=False):
+        for position in _positions(pc.greater_equal(pc.abs(column), pa.scalar(bound))):
             value: Decimal = values[position]
             if len(value.normalize().as_tuple().digits) > MAX_EXACT_DIGITS:
                 values[position] = text_cell(sheet, format(value, "f"))
@@ -408,20 +459,23 @@ def _timestamp_column(
     instants = column.cast(pa.timestamp("us", tz=kind.tz or "UTC"), safe=False)
     local = pc.local_timestamp(instants.cast(pa.timestamp("us", tz=timezone)))
     values = local.to_pylist()
-    early = pc.less(local, pa.scalar(datetime(1900, 1, 1), pa.timestamp("us")))
-    for position in _positions(early):
-        values[position] = text_cell(sheet, values[position].isoformat(sep=" "))
-        fixes.dates_as_text += 1
-    return PreparedColumn(values)
+    if not _within(local, EXCEL_FIRST_TIME, None):
+        early = pc.less(local, pa.scalar(EXCEL_FIRST_TIME, pa.timestamp("us")))
+        for position in _positions(early):
+            values[position] = text_cell(sheet, values[position].isoformat(sep=" "))
+            fixes.dates_as_text += 1
+    return PreparedColumn(values, DATETIME_FORMAT)
 
 
 def _date_column(column: pa.ChunkedArray, sheet: Any, fixes: FixCounts) -> PreparedColumn:
     values = column.to_pylist()
-    early = pc.less(column.cast(pa.date32()), pa.scalar(EXCEL_FIRST_DAY, pa.date32()))
-    for position in _positions(early):
-        values[position] = text_cell(sheet, values[position].isoformat())
-        fixes.dates_as_text += 1
-    return PreparedColumn(values)
+    days = column.cast(pa.date32())
+    if not _within(days, EXCEL_FIRST_DAY, None):
+        early = pc.less(days, pa.scalar(EXCEL_FIRST_DAY, pa.date32()))
+        for position in _positions(early):
+            values[position] = text_cell(sheet, values[position].isoformat())
+            fixes.dates_as_text += 1
+    return PreparedColumn(values, DATE_FORMAT)
 
 
 # --- The data sheet ---------------------------------------------------------------------------
@@ -483,6 +537,17 @@ class FormattedCell(Cell):  # type: ignore[misc]
         return True
 
 
+def _create_sheet(workbook: Any, title: str, index: int | None = None) -> Any:
+    """Return a new write-only sheet that turns appended rows into cells with `_row_cells`."""
+    sheet = workbook.create_sheet(title, index)
+    # NOTE: this replaces a private method of openpyxl's write-only sheet, for about a tenth of
+    # a sheet's write time. Where an openpyxl version has no such method, openpyxl's own
+    # conversion is used, with the same cells written.
+    if callable(getattr(sheet, "_values_to_row", None)):
+        sheet._values_to_row = _row_cells(sheet)
+    return sheet
+
+
 def _row_cells(sheet: Any) -> Callable[[Sequence[Any], int], Iterator[Any]]:
     """Return a function that turns one appended row into the cells openpyxl writes.
 
@@ -519,12 +584,6 @@ def _append_rows(sheet: Any, columns: Sequence[PreparedColumn]) -> None:
         for index, column in enumerate(columns)
         if column.number_format is not None
     ]
-    # NOTE: this replaces a private method of openpyxl's write-only sheet, for about a tenth of
-    # the data sheet's write time. Where an openpyxl version has no such method, openpyxl's own
-    # conversion is used, with the same cells written.
-    if callable(getattr(sheet, "_values_to_row", None)):
-        sheet._values_to_row = _row_cells(sheet)
-
     append = sheet.append
     rows = zip(*(column.values for column in columns), strict=True)
     if not formatted:
@@ -604,7 +663,7 @@ class ChartData:
 
     def add(self, header: list[str], rows: list[list[Any]], *, text_categories: bool) -> ChartBlock:
         if self.sheet is None:
-            self.sheet = self.workbook.create_sheet(CHART_DATA_SHEET)
+            self.sheet = _create_sheet(self.workbook, CHART_DATA_SHEET)
         sheet, first = self.sheet, self.next_row
         sheet.append([text_cell(sheet, text, BOLD) for text in clean_texts(header, FixCounts())])
         for row in rows:

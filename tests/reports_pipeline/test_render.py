@@ -262,6 +262,83 @@ def test_csv_dictionary_neutralised(tmp_path: Path) -> None:
     assert csv_column(table, tmp_path, "label") == ["'=1+2"]
 
 
+def test_csv_neutralises_text_in_any_of_several_columns(tmp_path: Path) -> None:
+    # Only the last of several text columns, of two string types, holds formula-like text.
+    table = pa.table(
+        {
+            "team": pa.array(["ops", "sec"]).dictionary_encode(),
+            "plain": pa.array(["a", "b"], pa.string()),
+            "large": pa.array(["c", "d"], pa.large_string()),
+            "enum": pa.array(["x", "@SUM(A1)"]).dictionary_encode(),
+        }
+    )
+
+    assert csv_records(table, tmp_path) == [
+        ["team", "plain", "large", "enum"],
+        ["ops", "a", "c", "x"],
+        ["sec", "b", "d", "'@SUM(A1)"],
+    ]
+
+
+def test_csv_neutralises_text_in_every_chunk(tmp_path: Path) -> None:
+    chunks = [pa.array(["a", "b"]), pa.array(["-1+1", "c"])]
+    table = pa.table({"label": pa.chunked_array(chunks)})
+
+    assert csv_column(table, tmp_path, "label") == ["a", "b", "'-1+1", "c"]
+
+
+def test_csv_non_finite_in_one_of_several_float_columns(tmp_path: Path) -> None:
+    table = pa.table(
+        {
+            "clean": pa.array([1.5, 2.5], pa.float64()),
+            "single": pa.array([0.5, float("nan")], pa.float32()),
+            "double": pa.array([float("-inf"), -2.0], pa.float64()),
+        }
+    )
+
+    assert csv_records(table, tmp_path) == [
+        ["clean", "single", "double"],
+        ["1.5", "0.5", ""],
+        ["2.5", "", "-2"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("zone", "instants"),
+    [
+        # One offset over the whole column, with nulls and fractions.
+        (
+            "America/New_York",
+            [
+                datetime(2027, 1, 5, 12, tzinfo=UTC),
+                None,
+                datetime(2027, 1, 6, 0, 0, 0, 250, tzinfo=UTC),
+            ],
+        ),
+        ("Asia/Kolkata", [datetime(2027, 6, 1, tzinfo=UTC), datetime(2027, 12, 1, tzinfo=UTC)]),
+        # The offset changes between the chunks.
+        (
+            "Europe/London",
+            [datetime(2027, 3, 28, 0, 59, tzinfo=UTC), datetime(2027, 3, 28, 1, 0, tzinfo=UTC)],
+        ),
+        ("Europe/London", [None, None]),
+    ],
+)
+def test_csv_timestamp_text_by_offsets(zone: str, instants: list[datetime | None]) -> None:
+    kind = pa.timestamp("us", tz="UTC")
+    column = pa.chunked_array([pa.array(instants[:1], kind), pa.array(instants[1:], kind)])
+    expected = [i and i.astimezone(ZoneInfo(zone)).isoformat() for i in instants]
+
+    assert timestamps_as_text(column, zone).to_pylist() == expected
+
+
+def test_csv_timestamp_text_of_other_units_and_zones() -> None:
+    instant = datetime(2027, 7, 1, 12, 30, 5, tzinfo=UTC)
+    column = pa.chunked_array([pa.array([instant], pa.timestamp("ns", tz="Asia/Tokyo"))])
+
+    assert timestamps_as_text(column, "Europe/Paris").to_pylist() == ["2027-07-01T14:30:05+02:00"]
+
+
 # --- JSON -------------------------------------------------------------------------------------
 
 
