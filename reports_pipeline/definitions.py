@@ -22,6 +22,7 @@ from reports_pipeline.orchestration.schedules import (
     load_schedule_rows,
     schedule_name,
 )
+from reports_pipeline.orchestration.sensors import SENSORS
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,8 @@ def _bound(job: JobDefinition) -> Callable[[], JobDefinition]:
 
 
 def repository_contents() -> dict[str, Any]:
-    """Return the jobs, the retention schedule and one schedule per active schedule row.
+    """Return the jobs, the run-closing sensors, the retention schedule and one schedule per
+    active schedule row.
 
     A repository in this dictionary form binds resources to a job only when the job is
     requested. `Definitions` binds them for every schedule's job at load, which took 2.6 s with
@@ -73,6 +75,7 @@ def repository_contents() -> dict[str, Any]:
             job.name: _bound(job) for job in (report_run_job, health_check_job, retention_job)
         },
         "schedules": schedules,
+        "sensors": {sensor.name: sensor for sensor in SENSORS},
     }
 
 

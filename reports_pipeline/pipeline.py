@@ -22,7 +22,7 @@ from reports_pipeline.params import resolve_params
 from reports_pipeline.render import CONTENT_TYPES, EXTENSIONS, renderer_for
 from reports_pipeline.render.context import ChartSpec, ColumnMeta, RenderContext
 from reports_pipeline.settings import get_settings
-from reports_pipeline.store import repository
+from reports_pipeline.store import deliveries, repository
 from reports_pipeline.store.models import ReportRun, Schedule
 
 if TYPE_CHECKING:
@@ -324,3 +324,30 @@ def record_failed(session: Session, run_id: str, error: BaseException | None, *,
         message = f"{step} failed: {type(error).__name__ if error else 'unknown error'}"
     logger.error("run %s failed in %s: %s", run_id, step, error, exc_info=error)
     repository.record_failure(session, run_id, code=code, message=message)
+
+
+@dataclass(frozen=True)
+class EndedRun:
+    """Changes made by `record_ended`: whether it failed the run, and the attempts it closed."""
+
+    failed_run: bool
+    closed_attempts: int
+
+
+def record_ended(session: Session, run_id: str, dagster_status: str) -> EndedRun:
+    """Close the record of a run whose Dagster run ended (FAILURE or CANCELED) without its ops
+    storing an outcome, for example because its worker process was killed.
+
+    A run not yet ready or failed is failed, and every delivery still pending, sending or
+    retrying is failed. Records that are already final are left as they are.
+    """
+    ended = f"the Dagster run ended with status {dagster_status}"
+    run = session.get(ReportRun, run_id)
+    if run is None:
+        return EndedRun(failed_run=False, closed_attempts=0)
+    open_run = run.status not in ("ready", "failed")
+    repository.record_failure(
+        session, run_id, code="run_failed", message=f"{ended} before the report was stored"
+    )
+    closed = deliveries.close_unfinished_attempts(session, run_id, ended)
+    return EndedRun(failed_run=open_run, closed_attempts=closed)

@@ -304,11 +304,6 @@ def finish_deliveries(session: Session, run_id: str, outcomes: Sequence[Delivery
     if not outcomes:
         return "none"
     delivered = sum(outcome.delivered for outcome in outcomes)
-    if delivered == len(outcomes):
-        status = "delivered"
-    elif delivered == 0:
-        status = "failed"
-    else:
-        status = "partial"
+    status = deliveries.overall_status(delivered, len(outcomes))
     deliveries.set_delivery_status(session, run_id, status)
     return status

@@ -105,8 +105,61 @@ def finish_attempt(
     attempt.finished_at = finished_at
 
 
+def overall_status(delivered: int, channels: int) -> str:
+    """Return a run's delivery status from how many of its channels delivered."""
+    if delivered == channels:
+        return "delivered"
+    if delivered == 0:
+        return "failed"
+    return "partial"
+
+
 def set_delivery_status(session: Session, run_id: str, status: str) -> None:
     run = session.get(ReportRun, run_id)
     if run is None:
         raise LookupError(f"run {run_id} does not exist")
     run.delivery_status = status
+
+
+UNFINISHED = ("pending", "sending", "retrying")
+"""Statuses of a channel's last attempt while the channel's delivery is still in progress."""
+
+
+def close_unfinished_attempts(session: Session, run_id: str, ended: str) -> int:
+    """Mark failed the last attempt of each channel still in progress when the run ended.
+
+    `ended` describes how the run ended, for the error messages. A `sending` attempt may have
+    reached its target before the worker stopped, so its message says the outcome is unknown.
+    Returns how many attempts were closed, and stores the run's delivery status again when
+    there were any.
+    """
+    attempts = session.scalars(
+        select(DeliveryAttempt)
+        .where(DeliveryAttempt.run_id == run_id)
+        .order_by(DeliveryAttempt.channel_index, DeliveryAttempt.attempt)
+    ).all()
+    last: dict[int, DeliveryAttempt] = {}
+    for attempt in attempts:
+        last[attempt.channel_index] = attempt
+
+    closed = 0
+    now = utcnow()
+    for attempt in last.values():
+        if attempt.status not in UNFINISHED:
+            continue
+        if attempt.status == "pending":
+            message = f"{ended} before this delivery started"
+        elif attempt.status == "sending":
+            message = f"{ended} during this attempt, so whether it arrived is unknown"
+        else:
+            failure = attempt.error_message or "attempt failed"
+            message = f"{failure}. {ended} before the next attempt"
+        attempt.status = "failed"
+        attempt.error_message = message[:MAX_ERROR]
+        attempt.finished_at = now
+        closed += 1
+    if closed:
+        delivered = sum(attempt.status == "delivered" for attempt in last.values())
+        set_delivery_status(session, run_id, overall_status(delivered, len(last)))
+    session.flush()
+    return closed
