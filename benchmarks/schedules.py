@@ -19,12 +19,16 @@ the organisations, each with a distinct cron and its channel secrets encrypted a
   about 1 s slower, and at 10,000 schedules each query takes the webserver about 0.1 s, hence
   the 0.5 s default.
 
+- worker load: a new Python process, as a run worker is, imports the code location and gets
+  the report job, `--worker-loads` times. The same process then requests every schedule, which
+  is what each run worker paid before schedules were read on first use.
+
 Each create waits until its schedule is live before the next starts. The created schedules
 are deleted before the next size. Every cron fires only in a month at least one month away
 from the current one, so no schedule fires during the run.
 Targets: 10,000 schedules reload in under 10 s, and a create returns in under 1 s.
 
-Usage: python benchmarks/schedules.py [--sizes 100,1000,10000] [--creates 20]
+Usage: python benchmarks/schedules.py [--sizes 100,1000,10000] [--creates 20] [--worker-loads 3]
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import platform
 import shutil
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -57,7 +62,7 @@ from reports_pipeline.crypto import SecretBox
 from reports_pipeline.delivery.model import parse_channels, split_secrets
 from reports_pipeline.orchestration.schedules import schedule_name
 from reports_pipeline.settings import Settings
-from reports_pipeline.stack import Stack, reload_code_location
+from reports_pipeline.stack import Stack, process_env, reload_code_location
 from reports_pipeline.store.db import session_scope
 from reports_pipeline.store.models import Schedule, utcnow
 
@@ -236,6 +241,36 @@ class SizeResult:
     reloads: list[float]
     creates: list[float]
     lives: list[float]
+    job_loads: list[float]
+    schedule_loads: list[float]
+
+
+WORKER_LOAD = """
+import time
+started = time.perf_counter()
+from reports_pipeline.definitions import defs
+defs.get_job("report_run")
+job = time.perf_counter()
+count = len(defs.schedule_defs)
+print(job - started, time.perf_counter() - job, count)
+"""
+
+
+def measure_worker_load(settings: Settings, size: int) -> tuple[float, float]:
+    """Return a new process's seconds to load the report job, and then every schedule."""
+    completed = subprocess.run(
+        [sys.executable, "-c", WORKER_LOAD],
+        env=process_env(settings),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    job_seconds, schedule_seconds, count = completed.stdout.split()
+    # The retention schedule is in the location too.
+    if int(count) != size + 1:
+        raise RuntimeError(f"the worker loaded {count} schedules, expected {size + 1}")
+    return float(job_seconds), float(schedule_seconds)
 
 
 def measure_size(
@@ -256,6 +291,17 @@ def measure_size(
             raise RuntimeError("the code location did not report LOADED after a reload")
         print(f"{size} schedules: reload {attempt + 1} {reloads[-1]:.2f} s", file=sys.stderr)
     check_listed(settings, schedule_ids)
+
+    job_loads, schedule_loads = [], []
+    for attempt in range(args.worker_loads):
+        job_seconds, schedule_seconds = measure_worker_load(settings, size)
+        job_loads.append(job_seconds)
+        schedule_loads.append(schedule_seconds)
+        print(
+            f"{size} schedules: worker load {attempt + 1}: job {job_seconds:.2f} s, "
+            f"then every schedule {schedule_seconds:.2f} s",
+            file=sys.stderr,
+        )
 
     creates, lives, created = [], [], []
     try:
@@ -290,7 +336,7 @@ def measure_size(
             )
     finally:
         delete_schedules(settings, created)
-    return SizeResult(size, reloads, creates, lives)
+    return SizeResult(size, reloads, creates, lives, job_loads, schedule_loads)
 
 
 def parse_sizes(text: str) -> list[int]:
@@ -308,7 +354,7 @@ def print_results(results: list[SizeResult], args: argparse.Namespace, loads: li
     sizes = ",".join(str(result.size) for result in results)
     command = (
         f"python benchmarks/schedules.py --sizes {sizes} --creates {args.creates} "
-        f"--reloads {args.reloads} --orgs {args.orgs}"
+        f"--reloads {args.reloads} --worker-loads {args.worker_loads} --orgs {args.orgs}"
     )
     print(f"## Schedules ({datetime.now(UTC):%Y-%m-%d})")
     print()
@@ -332,6 +378,16 @@ def print_results(results: list[SizeResult], args: argparse.Namespace, loads: li
             f"| {statistics.median(result.lives):.2f} | {percentile(result.lives, 0.95):.2f} "
             f"| {max(result.lives):.2f} |"
         )
+    print()
+    print(
+        "| schedules | worker: report job, median (s) | then every schedule, median (s) "
+        "| before: job and schedules (s) |"
+    )
+    print("|---:|---:|---:|---:|")
+    for result in results:
+        job = statistics.median(result.job_loads)
+        schedules = statistics.median(result.schedule_loads)
+        print(f"| {result.size:,} | {job:.2f} | {schedules:.2f} | {job + schedules:.2f} |")
 
 
 def main() -> None:
@@ -346,13 +402,16 @@ def main() -> None:
     )
     parser.add_argument("--creates", type=int, default=20, help="measured creates per size")
     parser.add_argument("--reloads", type=int, default=3, help="measured reloads per size")
+    parser.add_argument(
+        "--worker-loads", type=int, default=3, help="measured worker loads per size"
+    )
     parser.add_argument("--orgs", type=int, default=50, help="organisations owning the rows")
     parser.add_argument(
         "--poll", type=float, default=0.5, help="seconds between checks for a live schedule"
     )
     args = parser.parse_args()
-    if args.creates < 1 or args.reloads < 1 or args.orgs < 1:
-        parser.error("--creates, --reloads and --orgs must be at least 1")
+    if min(args.creates, args.reloads, args.worker_loads, args.orgs) < 1:
+        parser.error("--creates, --reloads, --worker-loads and --orgs must be at least 1")
     months = quiet_months(datetime.now(UTC))
     needed = max(args.sizes) + len(args.sizes) * (args.creates + 1)
     if needed > cron_capacity(months):
