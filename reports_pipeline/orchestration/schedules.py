@@ -200,7 +200,3 @@ def load_schedule_rows() -> list[ScheduleRow]:
     )
     with session_scope(url) as session:
         return [ScheduleRow(*values) for values in session.execute(query)]
-
-
-def tenant_schedules() -> list[ScheduleDefinition]:
-    return [build_schedule(row) for row in load_schedule_rows()]
