@@ -4,54 +4,27 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from reports_pipeline.egress import EgressDenied, EgressPolicy, FetchFailed, address_is_public
+from tests.file_server import FileServer, ok, redirect
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        if self.path == "/logo.png":
-            self._send(200, "image/png", PNG)
-        elif self.path == "/big.png":
-            self._send(200, "image/png", PNG * 1000)
-        elif self.path == "/page":
-            self._send(200, "text/html", b"<html></html>")
-        elif self.path == "/to-private":
-            self.send_response(302)
-            self.send_header("Location", "http://10.1.2.3/logo.png")
-            self.end_headers()
-        elif self.path == "/to-self":
-            self.send_response(302)
-            self.send_header("Location", "/logo.png")
-            self.end_headers()
-        else:
-            self._send(404, "text/plain", b"missing")
-
-    def _send(self, status: int, content_type: str, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        return
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    routes = {
+        "/logo.png": ok("image/png", PNG),
+        "/big.png": ok("image/png", PNG * 1000),
+        "/page": ok("text/html", b"<html></html>"),
+        "/to-private": redirect("http://10.1.2.3/logo.png"),
+        "/to-self": redirect("/logo.png"),
+    }
+    with FileServer(routes) as served:
+        yield served.url
 
 
 @pytest.mark.parametrize(

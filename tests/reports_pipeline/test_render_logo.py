@@ -4,9 +4,7 @@ policy from a server on 127.0.0.1."""
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from PIL import Image
@@ -19,6 +17,7 @@ from reports_pipeline.render.logo import (
     fetch_logo,
     sanitised_svg,
 )
+from tests.file_server import FileServer, ok
 
 
 def image_bytes(kind: str, size: tuple[int, int] = (40, 20), mode: str = "RGB") -> bytes:
@@ -156,41 +155,22 @@ def test_svg_rejected(svg: bytes) -> None:
 # --- Fetching ---------------------------------------------------------------------------------
 
 
-class _Handler(BaseHTTPRequestHandler):
-    requests: list[str] = []
-
-    def do_GET(self) -> None:
-        self.requests.append(self.path)
-        bodies = {
-            "/logo.png": ("image/png", PNG),
-            "/logo.svg": ("image/svg+xml", HOSTILE_SVG),
-            "/page": ("text/html", b"<html></html>"),
-            "/fake.png": ("image/png", b"<html></html>"),
-            "/huge.png": ("image/png", b"\x89PNG" + b"\x00" * MAX_LOGO_BYTES),
-        }
-        if self.path not in bodies:
-            self._send(404, "text/plain", b"missing")
-            return
-        self._send(200, *bodies[self.path])
-
-    def _send(self, status: int, content_type: str, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        return
+@pytest.fixture(scope="module")
+def file_server() -> Iterator[FileServer]:
+    routes = {
+        "/logo.png": ok("image/png", PNG),
+        "/logo.svg": ok("image/svg+xml", HOSTILE_SVG),
+        "/page": ok("text/html", b"<html></html>"),
+        "/fake.png": ok("image/png", b"<html></html>"),
+        "/huge.png": ok("image/png", b"\x89PNG" + b"\x00" * MAX_LOGO_BYTES),
+    }
+    with FileServer(routes) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+def server(file_server: FileServer) -> str:
+    return file_server.url
 
 
 ALLOW_LOOPBACK = EgressPolicy(["127.0.0.1"])
@@ -237,8 +217,8 @@ def test_fetch_denied_url(url: str) -> None:
         fetch_logo(url, ALLOW_LOOPBACK)
 
 
-def test_fetch_denied_host_not_allow_listed(server: str) -> None:
-    before = len(_Handler.requests)
+def test_fetch_denied_host_not_allow_listed(file_server: FileServer) -> None:
+    before = len(file_server.requests)
     with pytest.raises(EgressDenied):
-        fetch_logo(f"{server}/logo.png", EgressPolicy())
-    assert len(_Handler.requests) == before
+        fetch_logo(f"{file_server.url}/logo.png", EgressPolicy())
+    assert len(file_server.requests) == before

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import io
 import logging
-import threading
 import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ from reports_pipeline.render.branding import DEFAULT_PRIMARY_COLOR, text_color_o
 from reports_pipeline.render.context import ColumnMeta, RenderContext
 from reports_pipeline.render.pdf import NO_DATA, load_branding, render_pdf_branded
 from reports_pipeline.settings import get_settings
+from tests.file_server import FileServer, ok
 
 GENERATED_AT = datetime(2027, 2, 1, 6, 0, tzinfo=UTC)
 REPORT_TITLE = "Alerts by severity"
@@ -52,39 +51,20 @@ SVG = (
 ).encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    requests: list[str] = []
-
-    def do_GET(self) -> None:
-        self.requests.append(self.path)
-        bodies = {
-            "/logo.png": ("image/png", png()),
-            "/logo.svg": ("image/svg+xml", SVG),
-            "/page": ("text/html", b"<html></html>"),
-        }
-        if self.path not in bodies:
-            self._send(404, "text/plain", b"missing")
-            return
-        self._send(200, *bodies[self.path])
-
-    def _send(self, status: int, content_type: str, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        return
+@pytest.fixture(scope="module")
+def file_server() -> Iterator[FileServer]:
+    routes = {
+        "/logo.png": ok("image/png", png()),
+        "/logo.svg": ok("image/svg+xml", SVG),
+        "/page": ok("text/html", b"<html></html>"),
+    }
+    with FileServer(routes) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+def server(file_server: FileServer) -> str:
+    return file_server.url
 
 
 @pytest.fixture(scope="module")
@@ -187,8 +167,8 @@ def test_cover_logo_drawn(branded: Path) -> None:
     assert images[0]["srcsize"] == (120, 40)
 
 
-def test_logo_fetched_once(branded: Path) -> None:
-    assert _Handler.requests.count("/logo.png") == 1
+def test_logo_fetched_once(branded: Path, file_server: FileServer) -> None:
+    assert file_server.requests.count("/logo.png") == 1
 
 
 def test_summary_follows_cover(branded_text: list[str]) -> None:
@@ -234,11 +214,12 @@ def test_metadata(branded: Path) -> None:
 # --- Logos that are not shown ----------------------------------------------------------------
 
 
-def test_svg_logo_drawn_without_its_references(render: Any, server: str) -> None:
-    path = render(numbered_table(3), "svg", organization_name="Acme", logo_url=f"{server}/logo.svg")
+def test_svg_logo_drawn_without_its_references(render: Any, file_server: FileServer) -> None:
+    logo_url = f"{file_server.url}/logo.svg"
+    path = render(numbered_table(3), "svg", organization_name="Acme", logo_url=logo_url)
     assert LOGO_COLOR in fill_colors(path, 0)
-    assert "/logo.svg" in _Handler.requests
-    assert not [request for request in _Handler.requests if "tracker" in request]
+    assert "/logo.svg" in file_server.requests
+    assert not [request for request in file_server.requests if "tracker" in request]
 
 
 @pytest.fixture(scope="module")
@@ -299,20 +280,22 @@ def test_logo_rejected_with_note(
     assert url not in caplog.records[0].getMessage()
 
 
-def test_logo_outside_allow_list_rejected(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_logo_outside_allow_list_rejected(
+    file_server: FileServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Without the allow-list the settings allow no host, so 127.0.0.1 is rejected before any
     # request is sent.
     monkeypatch.delenv("REPORTS_EGRESS_ALLOWED_HOSTS")
     get_settings.cache_clear()
-    before = len(_Handler.requests)
+    before = len(file_server.requests)
     try:
-        branding = load_branding(context(numbered_table(1), logo_url=f"{server}/logo.png"))
+        branding = load_branding(context(numbered_table(1), logo_url=f"{file_server.url}/logo.png"))
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
     assert branding.logo is None
     assert "only https is allowed" in branding.notes[0]
-    assert len(_Handler.requests) == before
+    assert len(file_server.requests) == before
 
 
 def test_unexpected_logo_error_noted(monkeypatch: pytest.MonkeyPatch) -> None:
