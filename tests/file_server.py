@@ -1,5 +1,5 @@
-"""An HTTP server on 127.0.0.1 that answers fixed responses by path, for tests that fetch files
-(logos, redirects), and records every path it was asked for."""
+"""An HTTP server on 127.0.0.1 that sends fixed responses by path, for tests that fetch files
+(logos, redirects), and records every requested path."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def redirect(location: str) -> Response:
 
 
 class FileServer:
-    """Serves `routes` on a free port of 127.0.0.1 in a thread; other paths get a 404."""
+    """An HTTP server of `routes` on a free port of 127.0.0.1, in a thread. Other paths get a
+    404."""
 
     def __init__(self, routes: Mapping[str, Response]) -> None:
         self.requests: list[str] = []
