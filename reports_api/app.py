@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from reports_api.deps import reject_nul_characters
 from reports_api.errors import install_error_handlers
 from reports_api.launcher import DagsterLauncher
 from reports_api.routers import artifacts, catalog, runs, saved, schedules, semantic
@@ -25,6 +26,7 @@ def create_app(
         title="Reports API",
         version="1.0.0",
         description="Catalogue reports, saved reports, schedules and signed artifact downloads.",
+        dependencies=[Depends(reject_nul_characters)],
     )
     app.state.settings = settings
     app.state.launcher = launcher or DagsterLauncher(settings)

@@ -12,8 +12,15 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from reports_api.schemas import NUL_MESSAGE
 from reports_pipeline.access import BASE_ENTITLEMENT
-from reports_pipeline.errors import EntitlementDenied, Forbidden, RateLimited, Unauthenticated
+from reports_pipeline.errors import (
+    EntitlementDenied,
+    Forbidden,
+    RateLimited,
+    Unauthenticated,
+    ValidationError,
+)
 from reports_pipeline.settings import Settings
 from reports_pipeline.store import repository
 from reports_pipeline.store.db import get_engine, session_factory
@@ -23,6 +30,7 @@ from reports_pipeline.store.rate_limits import record_request
 logger = logging.getLogger(__name__)
 
 _LAST_USED_RESOLUTION = timedelta(minutes=5)
+NUL = "\x00"
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -147,3 +155,24 @@ RunRequester = Annotated[Principal, Depends(count_run_launch)]
 Creator = Annotated[Principal, Depends(require("analytics:create"))]
 Updater = Annotated[Principal, Depends(require("analytics:update"))]
 Deleter = Annotated[Principal, Depends(require("analytics:delete"))]
+
+
+def reject_nul_characters(request: Request) -> None:
+    """Reject a request whose path or query contains a NUL character, as a 400.
+
+    Postgres cannot store or compare text with NUL, so an id or filter with one would fail in
+    the database. Request bodies are checked by their models.
+    """
+    fields = []
+    if NUL in request.scope["path"]:
+        fields.append("path")
+    fields += [
+        f"query.{name.replace(NUL, '')}"
+        for name, value in request.query_params.multi_items()
+        if NUL in name or NUL in value
+    ]
+    if fields:
+        details = [
+            {"field": field, "message": NUL_MESSAGE, "type": "value_error"} for field in fields
+        ]
+        raise ValidationError(f"{fields[0]}: {NUL_MESSAGE}", details=details)

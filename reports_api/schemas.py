@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from reports_pipeline.catalogue.model import ReportDefinition, ReportFilterBinding, ReportSortSpec
 from reports_pipeline.semantic.model import Dimension, Metric, Source, TimeGrain
@@ -13,11 +13,38 @@ from reports_pipeline.semantic.model import Dimension, Metric, Source, TimeGrain
 Format = Literal["json", "csv", "pdf", "pdf_branded", "xlsx"]
 RunStatus = Literal["queued", "running", "ready", "failed", "expired"]
 
+NUL_MESSAGE = "must not contain NUL characters"
 
-class RenderOptions(BaseModel):
-    """Branded-PDF options: cover texts, logo and brand colours (see docs/rendering.md)."""
+
+def contains_nul(value: Any) -> bool:
+    """Return whether `value`, or a key or value nested in it, is text with a NUL character."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(key) or contains_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(contains_nul(item) for item in value)
+    return False
+
+
+class RequestModel(BaseModel):
+    """Base of every request body: unknown fields and text with NUL characters are rejected.
+
+    Postgres cannot store NUL in text, and no field of the API has a use for it.
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _reject_nul(cls, value: Any) -> Any:
+        if contains_nul(value):
+            raise ValueError(NUL_MESSAGE)
+        return value
+
+
+class RenderOptions(RequestModel):
+    """Branded-PDF options: cover texts, logo and brand colours (see docs/rendering.md)."""
 
     title: str | None = Field(
         default=None, max_length=200, description="Cover title; the report's title if omitted."
@@ -55,10 +82,8 @@ class RenderOptions(BaseModel):
     )
 
 
-class RunCreate(BaseModel):
+class RunCreate(RequestModel):
     """A request to run one catalogue report or saved report."""
-
-    model_config = ConfigDict(extra="forbid")
 
     report_id: str | None = Field(
         default=None, max_length=120, examples=["ciso.alerts_by_severity"]
@@ -264,10 +289,8 @@ class CatalogPage(BaseModel):
     next_cursor: str | None = None
 
 
-class SignRequest(BaseModel):
+class SignRequest(RequestModel):
     """How long the signed URL stays valid (default one hour, at most the configured maximum)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     ttl_seconds: int | None = Field(default=None, examples=[3600])
 
@@ -277,10 +300,8 @@ class SignedUrlPublic(BaseModel):
     expires_at: datetime
 
 
-class SavedReportFields(BaseModel):
+class SavedReportFields(RequestModel):
     """The fields a saved report may set; every other field comes from its base report."""
-
-    model_config = ConfigDict(extra="forbid")
 
     base_report_id: str = Field(max_length=120, examples=["ops.hourly_activity"])
     title: str | None = Field(default=None, min_length=1, max_length=200)
@@ -313,10 +334,8 @@ class SavedReportPage(BaseModel):
     next_cursor: str | None = None
 
 
-class ScheduleFields(BaseModel):
+class ScheduleFields(RequestModel):
     """A schedule as a client writes it."""
-
-    model_config = ConfigDict(extra="forbid")
 
     report_id: str | None = Field(default=None, max_length=120)
     saved_report_id: str | None = Field(default=None, max_length=40)

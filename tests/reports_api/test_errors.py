@@ -325,3 +325,52 @@ def test_definition_with_unknown_metric_is_400_bad_request(
     assert "mood" in error["message"]
     assert "mcp_alert_events" in error["message"]
     assert "alert_count" in error["details"][0]["allowed"]
+
+
+# --- NUL characters ---------------------------------------------------------------------------
+# Postgres text cannot contain NUL, so the API rejects it in every query value, path segment and
+# body string before any database access.
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/reports/runs?report_id=%00",
+        "/v1/reports/runs?schedule_id=a%00b",
+        "/v1/reports/runs?status=%00",
+        "/v1/reports/runs?cursor=%00",
+        "/v1/reports/runs/rrun_%00",
+        "/v1/reports/runs/rrun_%00/artifacts/csv",
+        "/v1/reports/artifacts/local/org/run%00/report.csv?expires=1&signature=x",
+        "/v1/reports/saved/rsav_%00",
+        "/v1/reports/schedules/rsch_%00",
+        "/v1/reports/catalog/%00",
+        "/v1/reports/run/ciso.alerts_by_severity?format=csv&team=%00",
+        "/v1/reports/runs?%00=1",
+    ],
+)
+def test_nul_in_query_or_path_is_400(api: TestClient, tenant_a: Tenant, path: str) -> None:
+    error = assert_error(api.get(path, headers=tenant_a.headers), 400, "validation_error")
+    assert "NUL" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/reports/runs", {**RUN, "params": {"team": "ops\u0000"}}),
+        ("/v1/reports/runs", {**RUN, "report_id": "ciso.alerts\u0000"}),
+        (
+            "/v1/reports/saved",
+            {"base_report_id": "ciso.alerts_by_severity", "title": "Weekly\u0000"},
+        ),
+        (
+            "/v1/reports/saved",
+            {"base_report_id": "ciso.alerts_by_severity", "title": "T", "tags": ["a\u0000"]},
+        ),
+    ],
+)
+def test_nul_in_body_is_400(
+    api: TestClient, tenant_a: Tenant, path: str, body: dict[str, Any]
+) -> None:
+    error = assert_error(api.post(path, json=body, headers=tenant_a.headers), 400, "validation_error")
+    assert "NUL" in error["message"]
