@@ -372,5 +372,7 @@ def test_nul_in_query_or_path_is_400(api: TestClient, tenant_a: Tenant, path: st
 def test_nul_in_body_is_400(
     api: TestClient, tenant_a: Tenant, path: str, body: dict[str, Any]
 ) -> None:
-    error = assert_error(api.post(path, json=body, headers=tenant_a.headers), 400, "validation_error")
+    error = assert_error(
+        api.post(path, json=body, headers=tenant_a.headers), 400, "validation_error"
+    )
     assert "NUL" in error["message"]
