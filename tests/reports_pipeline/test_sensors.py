@@ -254,6 +254,10 @@ SENSOR_WAIT_SECONDS = 90
 """Longest wait for a sensor tick: the daemon evaluates each sensor at most every 15 s, later
 when the two cores are busy."""
 
+CANCEL_WAIT_SECONDS = 300
+"""Longest wait for the terminated run to be CANCELED. A run terminated while its worker starts
+can stay CANCELING until run monitoring ends it: 180 s of cancel timeout plus a 30 s poll."""
+
 
 def _sensor_ticked(settings: Settings, name: str) -> bool:
     selector = {
@@ -297,7 +301,7 @@ def test_daemon_closes_canceled_run(settings: Settings, stack: object, tenant_a:
     client.terminate_run(dagster_run_id)
     _wait_until(
         lambda: launcher.status(dagster_run_id) == "CANCELED",
-        SENSOR_WAIT_SECONDS,
+        CANCEL_WAIT_SECONDS,
         "the Dagster run was not canceled",
     )
 
