@@ -19,7 +19,7 @@ from reports_pipeline.catalogue.model import ReportDefinition
 from reports_pipeline.compile import CompiledQuery, compile_report
 from reports_pipeline.errors import CompileError, NotFound, ReportsError
 from reports_pipeline.params import resolve_params
-from reports_pipeline.render import CONTENT_TYPES, EXTENSIONS, renderer_for
+from reports_pipeline.render import CONTENT_TYPES, artifact_name, renderer_for
 from reports_pipeline.render.context import ChartSpec, ColumnMeta, RenderContext
 from reports_pipeline.settings import get_settings
 from reports_pipeline.store import deliveries, repository
@@ -247,8 +247,7 @@ def _render_context(plan: RunPlan, result: ExecutedResult) -> RenderContext:
 
 
 def artifact_file_name(report_id: str, format_key: str) -> str:
-    suffix = "-branded" if format_key == "pdf_branded" else ""
-    return f"{report_id}{suffix}.{EXTENSIONS[format_key]}"
+    return artifact_name(report_id, format_key)
 
 
 def render_format(

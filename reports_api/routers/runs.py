@@ -25,7 +25,7 @@ from reports_api.services import runs as service
 from reports_pipeline import ids
 from reports_pipeline.catalogue.loader import get_catalogue
 from reports_pipeline.errors import NotFound
-from reports_pipeline.render import EXTENSIONS
+from reports_pipeline.render import artifact_name
 from reports_pipeline.store import repository
 from reports_pipeline.store.models import ReportRun
 
@@ -127,7 +127,7 @@ def download_artifact(
     run = _load_run(session, principal, run_id)
     service.check_not_expired(run)
     path, content_type = service.artifact_file(settings, run, format)
-    filename = f"{run.report_id}-{run.id}.{EXTENSIONS[format]}"
+    filename = artifact_name(run.report_id, format, run.id)
     return FileResponse(path, media_type=content_type, filename=filename)
 
 
@@ -178,7 +178,7 @@ def run_and_download(
     if finished.status != "ready":
         return _finished_response(finished)
     path, content_type = service.artifact_file(settings, finished, format)
-    filename = f"{finished.report_id}-{finished.id}.{EXTENSIONS[format]}"
+    filename = artifact_name(finished.report_id, format, finished.id)
     return FileResponse(
         path, media_type=content_type, filename=filename, headers={"X-Report-Run-Id": finished.id}
     )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from reports_api.services.runs import check_not_expired
 from reports_pipeline import signing
 from reports_pipeline.errors import Forbidden, NotFound, ValidationError
-from reports_pipeline.render import EXTENSIONS
+from reports_pipeline.render import artifact_name
 from reports_pipeline.settings import Settings
 from reports_pipeline.store import repository
 from reports_pipeline.store.models import ReportRun, RunArtifact
@@ -119,5 +119,5 @@ def serve_signed(
     check_not_expired(artifact.run)
     root = Path(os.path.realpath(settings.artifact_dir))
     path = _inside_root(root, relative_path)
-    filename = f"{artifact.run.report_id}-{artifact.run_id}.{EXTENSIONS[artifact.format]}"
+    filename = artifact_name(artifact.run.report_id, artifact.format, artifact.run_id)
     return ServedFile(path=path, content_type=artifact.content_type, filename=filename)

@@ -20,6 +20,18 @@ CONTENT_TYPES = {
 }
 EXTENSIONS = {"json": "json", "csv": "csv", "pdf": "pdf", "pdf_branded": "pdf", "xlsx": "xlsx"}
 
+
+def artifact_name(report_id: str, format_key: str, run_id: str | None = None) -> str:
+    """Return an artifact's file name: `<report>[-<run>][-branded].<extension>`.
+
+    Files on disk omit the run id, which their directory names. Downloads include it, and the
+    branded PDF keeps its suffix so that it does not replace the plain PDF of the same run.
+    """
+    run = f"-{run_id}" if run_id else ""
+    suffix = "-branded" if format_key == "pdf_branded" else ""
+    return f"{report_id}{run}{suffix}.{EXTENSIONS[format_key]}"
+
+
 Renderer = Callable[[pa.Table, RenderContext, Path], None]
 
 

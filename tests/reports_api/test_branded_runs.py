@@ -71,3 +71,13 @@ def test_branded_artifact_footer(branded_pages: list[str]) -> None:
 def test_branded_artifact_logo_note(branded_pages: list[str]) -> None:
     assert "Logo not shown: host " in branded_pages[1]
     assert "which is not public" in branded_pages[1]
+
+
+def test_branded_download_name(
+    stack_api: TestClient, branded_run: dict[str, Any], tenant_a: Tenant
+) -> None:
+    # A client that downloads the plain and the branded PDF of one run keeps both files.
+    response = stack_api.get(branded_run["artifacts"][0]["url"], headers=tenant_a.headers)
+    run_id = branded_run["run"]["run_id"]
+    disposition = response.headers["content-disposition"]
+    assert f'filename="ciso.alerts_by_severity-{run_id}-branded.pdf"' in disposition
