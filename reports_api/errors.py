@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -36,7 +37,25 @@ def envelope(
     error: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
         error["details"] = details
-    return JSONResponse({"error": error}, status_code=status, headers=headers)
+    return JSONResponse(_encodable({"error": error}), status_code=status, headers=headers)
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(value: Any) -> Any:
+    """Return `value` with each unpaired surrogate in its text replaced by U+FFFD.
+
+    Error messages and details quote the client's values, and UTF-8 cannot encode an unpaired
+    surrogate, which a JSON body can contain.
+    """
+    if isinstance(value, str):
+        return _SURROGATES.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_encodable(key): _encodable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encodable(item) for item in value]
+    return value
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -94,7 +113,14 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # noqa: ARG001
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
-    return envelope(500, "internal_error", "the server failed to handle the request")
+    # Starlette raises the error again after this response, and the server then closes the
+    # connection, so the response asks the client not to reuse it.
+    return envelope(
+        500,
+        "internal_error",
+        "the server failed to handle the request",
+        headers={"Connection": "close"},
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Literal
 
@@ -14,32 +15,38 @@ Format = Literal["json", "csv", "pdf", "pdf_branded", "xlsx"]
 RunStatus = Literal["queued", "running", "ready", "failed", "expired"]
 
 NUL_MESSAGE = "must not contain NUL characters"
+TEXT_MESSAGE = "must not contain NUL characters or unpaired UTF-16 surrogates"
+_INVALID_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+"""NUL, and surrogate code points, which JSON text keeps only when one half of a pair is missing
+(a client that cut an emoji in two), and which UTF-8 cannot encode."""
 
 
-def contains_nul(value: Any) -> bool:
-    """Return whether `value`, or a key or value nested in it, is text with a NUL character."""
+def has_invalid_text(value: Any) -> bool:
+    """Return whether `value`, or a key or value nested in it, is text with a NUL character or an
+    unpaired surrogate."""
     if isinstance(value, str):
-        return "\x00" in value
+        return _INVALID_CHARACTERS.search(value) is not None
     if isinstance(value, dict):
-        return any(contains_nul(key) or contains_nul(item) for key, item in value.items())
+        return any(has_invalid_text(key) or has_invalid_text(item) for key, item in value.items())
     if isinstance(value, list | tuple):
-        return any(contains_nul(item) for item in value)
+        return any(has_invalid_text(item) for item in value)
     return False
 
 
 class RequestModel(BaseModel):
-    """Base of every request body: unknown fields and text with NUL characters are rejected.
+    """Base of every request body: unknown fields and text that cannot be stored are rejected.
 
-    Postgres cannot store NUL in text, and no field of the API has a use for it.
+    Postgres cannot store NUL in text, UTF-8 cannot encode an unpaired surrogate, and no field of
+    the API has a use for either.
     """
 
     model_config = ConfigDict(extra="forbid")
 
     @field_validator("*", mode="before")
     @classmethod
-    def _reject_nul(cls, value: Any) -> Any:
-        if contains_nul(value):
-            raise ValueError(NUL_MESSAGE)
+    def _reject_invalid_text(cls, value: Any) -> Any:
+        if has_invalid_text(value):
+            raise ValueError(TEXT_MESSAGE)
         return value
 
 

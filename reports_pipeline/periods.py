@@ -145,6 +145,12 @@ def parse_bound(value: str, zone: ZoneInfo, *, field: str, end: bool) -> datetim
             "(for example 2026-04-01 or 2026-04-01T00:00:00Z)",
             details=[{"field": field, "value": value}],
         ) from exc
+    except OverflowError as exc:
+        # The end of 9999-12-31 is the next midnight, which Python's dates cannot represent.
+        raise ValidationError(
+            f"{field} {value!r} is outside the supported dates; use a date before 9999-12-31",
+            details=[{"field": field, "value": value}],
+        ) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -376,3 +377,82 @@ def test_nul_in_body_is_400(
         api.post(path, json=body, headers=tenant_a.headers), 400, "validation_error"
     )
     assert "NUL" in error["message"]
+
+
+# --- Unpaired surrogates and out-of-range dates -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (
+            "/v1/reports/saved",
+            '{"base_report_id": "ciso.alerts_by_severity", "tags": ["\\udc00x"]}',
+        ),
+        (
+            "/v1/reports/saved",
+            '{"base_report_id": "ciso.alerts_by_severity", "default_filters": '
+            '[{"field": "server_name", "op": "eq", "value": "srv\\ud83d"}]}',
+        ),
+        (
+            "/v1/reports/runs",
+            '{"report_id": "ciso.alerts_by_severity", "params": {"period": "\\ud83d"}}',
+        ),
+        (
+            "/v1/reports/runs",
+            '{"report_id": "ciso.alerts_by_severity", "params": {"timezone": "Asia/\\ud83d"}}',
+        ),
+    ],
+)
+def test_unpaired_surrogate_in_body_is_400(
+    api: TestClient, tenant_a: Tenant, path: str, body: str
+) -> None:
+    # Half of an emoji, as a client that cuts a UTF-16 string in two sends it.
+    headers = {**tenant_a.headers, "Content-Type": "application/json"}
+    before = api.get("/v1/reports/saved?limit=100", headers=tenant_a.headers)
+    assert before.status_code == 200
+
+    error = assert_error(api.post(path, content=body, headers=headers), 400, "validation_error")
+    assert "surrogates" in error["message"]
+    after = api.get("/v1/reports/saved?limit=100", headers=tenant_a.headers)
+    assert after.status_code == 200
+    assert len(after.json()["items"]) == len(before.json()["items"])
+
+
+def test_last_representable_day_is_400(api: TestClient, tenant_a: Tenant) -> None:
+    params = {"period_start": "2026-10-01", "period_end": "9999-12-31"}
+    body = {"report_id": "ciso.alerts_by_severity", "formats": ["csv"], "params": params}
+    response = api.post("/v1/reports/runs", json=body, headers=tenant_a.headers)
+    error = assert_error(response, 400, "validation_error")
+    assert "9999-12-31" in error["message"]
+
+    one_shot = api.get(
+        "/v1/reports/run/ciso.alerts_by_severity?format=csv&period_start=2026-10-01"
+        "&period_end=9999-12-31",
+        headers=tenant_a.headers,
+    )
+    assert_error(one_shot, 400, "validation_error")
+
+
+def test_error_body_replaces_unpaired_surrogates() -> None:
+    from reports_api.errors import envelope
+
+    response = envelope(400, "validation_error", "bad \ud83d", details=[{"value": "x\udc00"}])
+    body = json.loads(response.body)
+    assert body["error"]["message"] == "bad \ufffd"
+    assert body["error"]["details"] == [{"value": "x\ufffd"}]
+
+
+def test_unexpected_error_closes_connection(settings: Settings) -> None:
+    from reports_api.app import create_app
+
+    app = create_app(settings)
+
+    def fail() -> None:
+        raise RuntimeError("broken")
+
+    app.add_api_route("/v1/reports/broken", fail)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/v1/reports/broken")
+    assert_error(response, 500, "internal_error")
+    assert response.headers["connection"] == "close"
