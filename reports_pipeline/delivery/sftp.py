@@ -163,6 +163,12 @@ class SftpSender:
                 f"SFTP server {self._server} timed out after {self._timeout:g} s"
             ) from exc
         except paramiko.SSHException as exc:
+            # paramiko reports a banner that did not arrive in time as an SSHException raised
+            # while handling the socket's timeout.
+            if _caused_by_timeout(exc):
+                raise TransientDeliveryError(
+                    f"SFTP server {self._server} timed out after {self._timeout:g} s"
+                ) from exc
             raise TransientDeliveryError(
                 f"SSH handshake with {self._server} failed: {exc}"
             ) from exc
@@ -279,3 +285,15 @@ class SftpSender:
         if exc.errno in (errno.EACCES, errno.EPERM, errno.ENOENT, errno.ENOTDIR):
             return PermanentDeliveryError(message)
         return TransientDeliveryError(message)
+
+
+def _caused_by_timeout(error: BaseException) -> bool:
+    """Return whether a timeout is among the errors that `error` was raised from or during."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, TimeoutError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False

@@ -293,3 +293,22 @@ def test_upload_leaves_no_temporary_file(sftp_server, settings_for, content_for)
     SftpSender(channel_for(sftp_server), content, settings_for(), "rdlv_t").send(1)
     names = [p.name for p in Path(sftp_server.root, "incoming/reports/weekly").iterdir()]
     assert not [name for name in names if name.endswith(".part")]
+
+
+def test_banner_timeout_counts_as_timeout() -> None:
+    # paramiko raises "Error reading SSH protocol banner" while handling the socket's timeout.
+    import paramiko
+
+    from reports_pipeline.delivery.sftp import _caused_by_timeout
+
+    def read_banner() -> None:
+        try:
+            raise TimeoutError("timed out")
+        except Exception as exc:
+            raise paramiko.SSHException(f"Error reading SSH protocol banner{exc}")  # noqa: B904
+
+    with pytest.raises(paramiko.SSHException) as raised:
+        read_banner()
+    assert raised.value.__context__ is not None
+    assert _caused_by_timeout(raised.value)
+    assert not _caused_by_timeout(paramiko.SSHException("Incompatible ssh peer"))
