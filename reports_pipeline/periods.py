@@ -11,9 +11,11 @@ or `m` (calendar months). It covers the rolling window that ends at the resoluti
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from reports_pipeline.errors import ValidationError
@@ -71,6 +73,33 @@ def _timezone_names() -> frozenset[str]:
     if _ZONES is None:
         _ZONES = frozenset(available_timezones()) | {"UTC"}
     return _ZONES
+
+
+@functools.cache
+def _zone_links() -> dict[str, str]:
+    """Return each IANA link name (an alias such as US/Pacific) with the zone it names.
+
+    The links are read from the `tzdata` package's compact source, the zone data that zoneinfo
+    falls back to. Without that package no alias is known.
+    """
+    try:
+        source = resources.files("tzdata").joinpath("zoneinfo/tzdata.zi").read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        return {}
+    links = {}
+    for line in source.splitlines():
+        if line.startswith("L "):
+            _, target, name = line.split()
+            links[name] = target
+    return links
+
+
+def zone_aliases(name: str) -> frozenset[str]:
+    """Return every name of the zone `name`: the zone itself and the links to it, `name`
+    included (Asia/Kolkata and Asia/Calcutta)."""
+    links = _zone_links()
+    zone = links.get(name, name)
+    return frozenset({name, zone, *(link for link, target in links.items() if target == zone)})
 
 
 def _add_months(moment: datetime, months: int) -> datetime:

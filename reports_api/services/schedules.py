@@ -30,7 +30,7 @@ from reports_pipeline.egress import EgressPolicy
 from reports_pipeline.errors import Conflict, NotFound, ValidationError
 from reports_pipeline.orchestration.schedules import fire_times
 from reports_pipeline.params import resolve_params
-from reports_pipeline.periods import parse_timezone
+from reports_pipeline.periods import parse_timezone, zone_aliases
 from reports_pipeline.pipeline import schedule_params
 from reports_pipeline.settings import Settings
 from reports_pipeline.store import repository
@@ -134,7 +134,8 @@ def _check_conflict(
         session,
         organization_id,
         target_id=values["target_id"],
-        timezone=values["timezone"],
+        # A link such as US/Pacific names the same zone as America/Los_Angeles.
+        timezones=zone_aliases(values["timezone"]),
         cron_key=values["cron_key"],
         exclude_id=exclude_id,
     )

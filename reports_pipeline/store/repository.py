@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -341,15 +341,16 @@ def find_equivalent_schedule(
     organization_id: str,
     *,
     target_id: str,
-    timezone: str,
+    timezones: Collection[str],
     cron_key: str,
     exclude_id: str | None = None,
 ) -> Schedule | None:
-    """Return a schedule with the same normalised cron, zone and target, if one exists."""
+    """Return a schedule with the same normalised cron and target in one of `timezones` (the
+    names of one zone), if one exists."""
     query = select(Schedule).where(
         Schedule.organization_id == organization_id,
         Schedule.target_id == target_id,
-        Schedule.timezone == timezone,
+        Schedule.timezone.in_(sorted(timezones)),
         Schedule.cron_key == cron_key,
     )
     if exclude_id is not None:

@@ -161,6 +161,22 @@ def test_equivalent_cron_conflicts(api: TestClient, tenant: Tenant, equivalent: 
     assert "fires at the same times" in body["message"]
 
 
+@pytest.mark.parametrize(
+    ("zone", "alias"),
+    [("America/Los_Angeles", "US/Pacific"), ("Asia/Calcutta", "Asia/Kolkata")],
+)
+def test_zone_alias_conflicts(api: TestClient, tenant: Tenant, zone: str, alias: str) -> None:
+    # A link names the same zone, so both schedules would fire and deliver at the same times.
+    _create(api, tenant, cron="0 9 * * *", timezone=zone)
+    response = api.post(
+        "/v1/reports/schedules",
+        json=schedule_body(cron="0 9 * * *", timezone=alias),
+        headers=tenant.headers,
+    )
+    body = assert_error(response, 409, "conflict")
+    assert alias in body["message"]
+
+
 def test_same_cron_elsewhere_is_allowed(api: TestClient, tenant: Tenant) -> None:
     _create(api, tenant)
     _create(api, tenant, timezone="Europe/London")
