@@ -114,7 +114,7 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # noqa: ARG001
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     # Starlette raises the error again after this response, and the server then closes the
-    # connection, so the response asks the client not to reuse it.
+    # connection, so the response tells the client with `Connection: close`.
     return envelope(
         500,
         "internal_error",

@@ -92,8 +92,8 @@ class ReportsRepositoryData(RepositoryData):
 
     Dagster builds every schedule of a dictionary repository when it loads it, and every run
     worker loads the location to get its job. With 10,000 schedule rows that was a database
-    read and about 2.2 s of CPU before each run's first step. A run worker asks only for its
-    job, so here it reads no schedule. The code server asks for all definitions when it loads
+    read and about 2.2 s of CPU before each run's first step. A run worker requests only
+    its job, so here it reads no schedule. The code server asks for all definitions when it loads
     the location, so the daemon and the UI see every schedule as before.
     """
 

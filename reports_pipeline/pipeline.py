@@ -246,10 +246,6 @@ def _render_context(plan: RunPlan, result: ExecutedResult) -> RenderContext:
     )
 
 
-def artifact_file_name(report_id: str, format_key: str) -> str:
-    return artifact_name(report_id, format_key)
-
-
 def render_format(
     plan: RunPlan, result: ExecutedResult, format_key: str, artifact_root: Path
 ) -> dict[str, Any]:
@@ -260,7 +256,7 @@ def render_format(
     if renderer is None:
         raise ReportsError(f"no renderer for format {format_key!r}")
     table = read_arrow(artifact_root / result.result_path)
-    relative = plan.run_dir / artifact_file_name(plan.report_id, format_key)
+    relative = plan.run_dir / artifact_name(plan.report_id, format_key)
     target = artifact_root / relative
     partial = target.with_name(target.name + ".partial")
     renderer(table, _render_context(plan, result), partial)

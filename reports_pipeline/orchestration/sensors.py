@@ -2,10 +2,10 @@
 
 A report run's ops store its outcome: the record step marks it ready, the failure hook marks
 it failed, and the delivery steps finish every attempt. A worker process that is killed, or a
-run canceled from the Dagster UI, runs none of them. Dagster's run monitoring ends such a run
-(FAILURE for a worker that never started, CANCELED after the maximum run time set in
-`dagster.yaml`), and these sensors fail the record and its unfinished deliveries, so neither
-the API nor the schedule's run list shows them in progress forever.
+run canceled from the Dagster UI, runs none of them. Dagster's run monitoring ends such a run:
+FAILURE for a worker that never started, CANCELED after the maximum run time set in
+`dagster.yaml`. These sensors then fail the record and its unfinished deliveries, so neither the
+API nor the schedule's run list shows them in progress forever.
 """
 
 import logging

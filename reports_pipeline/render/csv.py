@@ -112,11 +112,11 @@ def csv_table(table: pa.Table, timezone: str) -> pa.Table:
         for index in texts:
             column = _neutralise_column(table.column(index))
             table = table.set_column(index, table.field(index), column)
-    if any(_has_non_finite(values) for values in _by_type(table, floats, _chunks)):
+    if any(_non_finite_mask(values) is not None for values in _by_type(table, floats, _chunks)):
         for index in floats:
             column = table.column(index)
-            finite = pc.is_finite(column)
-            if _true_count(finite) < len(column) - column.null_count:
+            finite = _non_finite_mask(column)
+            if finite is not None:
                 column = pc.if_else(finite, column, pa.scalar(None, column.type))
                 table = table.set_column(index, table.field(index), column)
     return table
@@ -153,8 +153,12 @@ def _formula_like(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedAr
     return pc.is_in(first, value_set=FORMULA_FIRST_CHARACTERS[column.type])
 
 
-def _has_non_finite(column: pa.ChunkedArray) -> bool:
-    return bool(_true_count(pc.is_finite(column)) < len(column) - column.null_count)
+def _non_finite_mask(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """Return the `is_finite` mask of `column` when it has a NaN or infinite value, else None."""
+    finite = pc.is_finite(column)
+    if _true_count(finite) < len(column) - column.null_count:
+        return finite
+    return None
 
 
 def _neutralise(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:

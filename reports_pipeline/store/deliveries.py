@@ -129,7 +129,7 @@ def close_unfinished_attempts(session: Session, run_id: str, ended: str) -> int:
     """Mark failed the last attempt of each channel still in progress when the run ended.
 
     `ended` describes how the run ended, for the error messages. A `sending` attempt may have
-    reached its target before the worker stopped, so its message says the outcome is unknown.
+    reached its target before the worker stopped, so its message states that the outcome is unknown.
     Returns how many attempts were closed, and stores the run's delivery status again when
     there were any.
     """

@@ -263,7 +263,7 @@ def test_csv_dictionary_neutralised(tmp_path: Path) -> None:
 
 
 def test_csv_neutralises_text_in_any_of_several_columns(tmp_path: Path) -> None:
-    # Only the last of several text columns, of two string types, holds formula-like text.
+    # Only the last of several text columns, of two string types, contains formula-like text.
     table = pa.table(
         {
             "team": pa.array(["ops", "sec"]).dictionary_encode(),
@@ -287,7 +287,7 @@ def test_csv_neutralises_text_in_every_chunk(tmp_path: Path) -> None:
     assert csv_column(table, tmp_path, "label") == ["a", "b", "'-1+1", "c"]
 
 
-def test_csv_non_finite_in_one_of_several_float_columns(tmp_path: Path) -> None:
+def test_csv_non_finite_in_one_float_column(tmp_path: Path) -> None:
     table = pa.table(
         {
             "clean": pa.array([1.5, 2.5], pa.float64()),

@@ -251,11 +251,11 @@ query SensorTicks($selector: SensorSelector!) {
 }
 """
 SENSOR_WAIT_SECONDS = 90
-"""Longest wait for a sensor tick: the daemon evaluates each sensor at most every 15 s, later
+"""Maximum wait for a sensor tick: the daemon evaluates each sensor at most every 15 s, later
 when the two cores are busy."""
 
 CANCEL_WAIT_SECONDS = 300
-"""Longest wait for the terminated run to be CANCELED. A run terminated while its worker starts
+"""Maximum wait for the terminated run to be CANCELED. A run terminated while its worker starts
 can stay CANCELING until run monitoring ends it: 180 s of cancel timeout plus a 30 s poll."""
 
 
